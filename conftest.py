@@ -1,0 +1,168 @@
+"""Shared fixtures: the personas of STYLE.md, built through services, and the browser setup."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; live_server's ORM calls are fine.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "correct horse battery staple"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("PEERPACT_SKIP_BROWSER") and os.environ.get("CI") != "true":
+        skip = pytest.mark.skip(reason="Chromium is not installed (PEERPACT_SKIP_BROWSER)")
+        for item in items:
+            if "browser" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **browser_type_launch_args,
+        "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+        "args": CHROMIUM_ARGS,
+    }
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_quiet(settings: Any) -> None:
+    settings.SITE_URL = "http://testserver"
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., Any]:
+    """Create a verified user (allauth EmailAddress included) with the shared test password."""
+    from allauth.account.models import EmailAddress
+
+    from peerpact.accounts.models import User
+
+    def make(email: str, name: str = "", tz: str = "UTC", **extra: Any) -> User:
+        user = User.objects.create_user(
+            email=email, password=PASSWORD, display_name=name, timezone=tz, **extra
+        )
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def olivia(make_user: Callable[..., Any]) -> Any:
+    """Owner and organizer of `community`."""
+    return make_user("olivia@example.com", "Olivia", "Europe/London")
+
+
+@pytest.fixture
+def otto(make_user: Callable[..., Any], community: Any) -> Any:
+    """An organizer (not owner) of `community`."""
+    from peerpact.communities import services
+    from peerpact.communities.models import CommunityRole
+
+    user = make_user("otto@example.com", "Otto")
+    services.community_member_add(community=community, user=user, role=CommunityRole.ORGANIZER)
+    return user
+
+
+@pytest.fixture
+def alice(make_user: Callable[..., Any]) -> Any:
+    """Facilitates `circle`."""
+    return make_user("alice@example.com", "Alice", "Europe/Madrid")
+
+
+@pytest.fixture
+def bob(make_user: Callable[..., Any]) -> Any:
+    """A member of `circle`."""
+    return make_user("bob@example.com", "Bob", "America/New_York")
+
+
+@pytest.fixture
+def dave(make_user: Callable[..., Any]) -> Any:
+    """A member of `other_circle`, in the same community as `circle`."""
+    return make_user("dave@example.com", "Dave", "Asia/Kolkata")
+
+
+@pytest.fixture
+def carol(make_user: Callable[..., Any]) -> Any:
+    """Owner of another community; a stranger to `community`."""
+    return make_user("carol@example.com", "Carol", "Australia/Sydney")
+
+
+@pytest.fixture
+def erin(make_user: Callable[..., Any]) -> Any:
+    """Signed in, but in no community at all."""
+    return make_user("erin@example.com", "Erin")
+
+
+@pytest.fixture
+def community(olivia: Any) -> Any:
+    from peerpact.communities import services
+
+    return services.community_create(creator=olivia, name="Northwind", description="Test community")
+
+
+def seat(circle: Any, user: Any, actor: Any) -> Any:
+    """Put `user` into `circle` the way a person would: invitation, then accepting the charter."""
+    from peerpact.circles import services as circle_services
+    from peerpact.communities import services as community_services
+
+    community_services.community_member_add(community=circle.community, user=user)
+    circle_services.circle_invite(circle=circle, actor=actor, email=user.email)
+    return circle_services.membership_accept_invitation(circle=circle, user=user, charter_accepted=True)
+
+
+@pytest.fixture
+def circle(community: Any, olivia: Any, alice: Any, bob: Any) -> Any:
+    """A private, invite-only circle facilitated by alice with bob as member."""
+    from peerpact.circles import services
+    from peerpact.circles.models import MemberRole, Membership
+
+    created = services.circle_create(
+        community=community,
+        creator=olivia,
+        name="Weekly Wins",
+        facilitate=False,
+        charter="Be kind. Be honest.",
+        status="active",
+    )
+    seat(created, alice, olivia)
+    services.membership_set_role(
+        actor=olivia,
+        membership=Membership.objects.get(circle=created, user=alice),
+        role=MemberRole.FACILITATOR,
+    )
+    seat(created, bob, alice)
+    return created
+
+
+@pytest.fixture
+def other_circle(community: Any, olivia: Any, dave: Any) -> Any:
+    """Another private circle of `community`, with dave as its only member."""
+    from peerpact.circles import services
+
+    created = services.circle_create(community=community, creator=olivia, name="Job Search", facilitate=False)
+    seat(created, dave, olivia)
+    return created
+
+
+@pytest.fixture
+def other_community(carol: Any) -> Any:
+    from peerpact.communities import services
+
+    return services.community_create(creator=carol, name="Elsewhere")

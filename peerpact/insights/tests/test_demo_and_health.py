@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+
+from peerpact.circles.models import Circle, Membership
+from peerpact.communities.models import Community
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_builds_a_living_community_and_is_idempotent(capsys):
+    call_command("seed_demo")
+    counts = (Community.objects.count(), Circle.objects.count(), Membership.objects.seated().count())
+    call_command("seed_demo")
+    assert (Community.objects.count(), Circle.objects.count(), Membership.objects.seated().count()) == counts
+    assert counts[1] == 3
+    assert counts[2] >= 15
+    assert {c.purpose for c in Circle.objects.all()} == {"weekly_goals", "job_search", "study"}
+    assert all(c.memberships.filter(role="facilitator").exists() for c in Circle.objects.all())
+    assert "peerpact-demo" in capsys.readouterr().out
+    assert mail.outbox == []  # fictional people get no email
+
+
+def test_demo_people_can_log_in(client):
+    call_command("seed_demo")
+    response = client.post("/accounts/login/", {"login": "alice@example.com", "password": "peerpact-demo"})
+    assert response.status_code == 302
+    assert "Weekly Wins" in client.get("/").content.decode()
+
+
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}

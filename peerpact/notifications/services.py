@@ -1,0 +1,37 @@
+"""Messages to people. Knows no domain: apps pass a template and a context.
+
+Until the outbox lands (the notifications issue), mail is sent directly after the
+transaction that caused it commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+
+logger = logging.getLogger(__name__)
+
+
+def absolute_url(path: str) -> str:
+    return path if path.startswith(("http://", "https://")) else f"{settings.SITE_URL}{path}"
+
+
+def email_send(*, to: str, template: str, context: dict[str, Any], language: str = "") -> None:
+    """Render `<template>_subject.txt`, `.txt` and `.html` in the recipient's language and send."""
+    context = {**context, "site_url": settings.SITE_URL}
+    if "url" in context:
+        context["url"] = absolute_url(context["url"])
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"{template}_subject.txt", context).strip().replace("\n", " ")
+        text = render_to_string(f"{template}.txt", context)
+        html = render_to_string(f"{template}.html", context)
+    message = EmailMultiAlternatives(
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}", body=text, to=[to]
+    )
+    message.attach_alternative(html, "text/html")
+    message.send()

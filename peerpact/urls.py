@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from peerpact import views
+from peerpact.circles import views as circle_views
+
+admin.site.site_header = _("PeerPact administration")
+admin.site.site_title = _("PeerPact admin")
+
+urlpatterns = [
+    path("", include("peerpact.insights.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("profile/", include("peerpact.accounts.urls")),
+    path("c/", include("peerpact.communities.urls")),
+    path("c/<slug:community>/circles/", include("peerpact.circles.urls")),
+    path("invite/<str:token>/", circle_views.invitation_accept, name="invitation-accept"),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]

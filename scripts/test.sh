@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Run the whole suite on SQLite, then on PostgreSQL. Sets up Chromium and PostgreSQL when it can.
+# Under CI=true a missing PostgreSQL or Chromium is a failure, never a skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export UV_PYTHON_DOWNLOADS=never UV_COMPILE_BYTECODE=1
+PYTEST=(.tools/bin/uv run --locked --no-sync pytest)
+
+mode=both
+case "${1:-}" in
+  --sqlite-only) mode=sqlite; shift ;;
+  --postgres-only) mode=postgres; shift ;;
+esac
+
+is_root() { [ "$(id -u)" = 0 ]; }
+apt_install() {
+  is_root || return 1
+  [ -f /tmp/.peerpact-apt-updated ] || { apt-get update -q >/dev/null && touch /tmp/.peerpact-apt-updated; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null
+}
+
+# --- Chromium for the browser tests -------------------------------------------------------------
+export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
+if [ ! -x "$CHROMIUM_PATH" ]; then
+  echo "==> Installing Chromium (Debian package)"
+  apt_install chromium || true
+fi
+if [ ! -x "$CHROMIUM_PATH" ]; then
+  if [ "${CI:-}" = "true" ]; then echo "ERROR: Chromium is missing at $CHROMIUM_PATH" >&2; exit 1; fi
+  echo "WARNING: no Chromium at $CHROMIUM_PATH: browser tests will be skipped." >&2
+  export PEERPACT_SKIP_BROWSER=1
+fi
+
+# --- PostgreSQL ---------------------------------------------------------------------------------
+pg_ready=0
+start_postgres() {
+  if [ -n "${PEERPACT_TEST_DATABASE_URL:-}" ]; then pg_ready=1; return; fi
+  command -v pg_ctlcluster >/dev/null 2>&1 || { echo "==> Installing PostgreSQL"; apt_install postgresql || return 1; }
+  local version
+  version=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -1)
+  [ -n "$version" ] || return 1
+  pg_ctlcluster "$version" main status >/dev/null 2>&1 || pg_ctlcluster "$version" main start || return 1
+  for _ in $(seq 1 30); do
+    su postgres -c "pg_isready -q -h 127.0.0.1" 2>/dev/null && break
+    sleep 0.5
+  done
+  su postgres -c "psql -tAc \"SELECT 1 FROM pg_roles WHERE rolname='peerpact'\"" | grep -q 1 \
+    || su postgres -c "psql -qc \"CREATE ROLE peerpact LOGIN PASSWORD 'peerpact' CREATEDB\"" || return 1
+  export PEERPACT_TEST_DATABASE_URL="postgres://peerpact:peerpact@127.0.0.1:5432/peerpact"
+  pg_ready=1
+}
+if [ "$mode" != sqlite ]; then
+  if is_root || [ -n "${PEERPACT_TEST_DATABASE_URL:-}" ]; then start_postgres || true; fi
+  if [ "$pg_ready" != 1 ]; then
+    if [ "${CI:-}" = "true" ] || [ "$mode" = postgres ]; then
+      echo "ERROR: PostgreSQL could not be started (set PEERPACT_TEST_DATABASE_URL to use your own)." >&2; exit 1
+    fi
+    echo "WARNING: PostgreSQL unavailable: running on SQLite only." >&2
+    mode=sqlite
+  fi
+fi
+
+status=0
+if [ "$mode" != postgres ]; then
+  echo "==> Test suite on SQLite"
+  env -u DATABASE_URL -u PGHOST -u PGDATABASE "${PYTEST[@]}" "$@" || status=$?
+fi
+if [ "$mode" != sqlite ]; then
+  echo "==> Test suite on PostgreSQL"
+  DATABASE_URL="$PEERPACT_TEST_DATABASE_URL" "${PYTEST[@]}" "$@" || status=$?
+fi
+exit $status
