@@ -110,6 +110,7 @@ elif env_raw("PGDATABASE") or env_raw("PGHOST"):
         }
     }
 else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -121,6 +122,9 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # A file, not shared-cache memory: tests then see the same locking (WAL, busy timeout)
+            # as a real deployment, and threads racing in tests queue instead of failing.
+            "TEST": {"NAME": env_str("SQLITE_TEST_PATH", str(VAR_DIR / "test.sqlite3"))},
         }
     }
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):

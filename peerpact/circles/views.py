@@ -144,6 +144,7 @@ def _circle_context(request: AuthedRequest, circle: Circle) -> dict[str, object]
         "can_see_members": can_see_members,
         "can_join": access.can_join(request.user, circle),
         "members": selectors.circle_members(circle=circle) if can_see_members else None,
+        "is_full": circle.memberships.seated().count() >= circle.size_cap,
     }
 
 

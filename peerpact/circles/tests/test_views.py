@@ -265,3 +265,29 @@ def test_community_page_query_count_does_not_grow_with_circles(
         services.circle_create(community=community, creator=olivia, name=f"More {i}")
     with django_assert_num_queries(len(small.captured_queries)):
         client.get(page)
+
+
+def test_a_full_circle_says_so_and_offers_the_waitlist(client, circle, alice, dave, other_circle):
+    services.circle_update(
+        circle=circle, actor=alice, join_policy=JoinPolicy.OPEN, visibility=Visibility.LISTED, size_cap=2
+    )
+    client.force_login(dave)
+    html = client.get(url("circles:detail", circle)).content.decode()
+    assert "This circle is full" in html and "Join the waitlist" in html
+    client.post(url("circles:join", circle), {"accept_charter": "on"})
+    assert Membership.objects.get(circle=circle, user=dave).status == MembershipStatus.WAITLISTED
+    assert "You are on the waitlist" in client.get(url("circles:detail", circle)).content.decode()
+
+
+def test_security_pages_render_inside_the_site_layout(client, bob):
+    client.force_login(bob)
+    for path in (
+        "/accounts/2fa/",
+        "/accounts/2fa/totp/activate/",
+        "/accounts/email/",
+        "/accounts/password/change/",
+    ):
+        response = client.get(path)
+        assert response.status_code in (200, 302), path
+        if response.status_code == 200:
+            assert 'class="skip-link"' in response.content.decode(), path

@@ -85,8 +85,9 @@ def test_the_worker_process_stops_promptly_on_sigterm():
         deadline = time.monotonic() + 60
         assert process.stdout is not None
         line = ""
-        while "worker started" not in line and time.monotonic() < deadline:
+        while "worker started" not in line and time.monotonic() < deadline and process.poll() is None:
             line = process.stdout.readline()
+        assert "worker started" in line, f"worker did not start (exit code {process.poll()})"
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
         assert "worker stopped" in process.stdout.read()
