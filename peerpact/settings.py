@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -124,7 +126,12 @@ else:
             },
             # A file, not shared-cache memory: tests then see the same locking (WAL, busy timeout)
             # as a real deployment, and threads racing in tests queue instead of failing.
-            "TEST": {"NAME": env_str("SQLITE_TEST_PATH", str(VAR_DIR / "test.sqlite3"))},
+            # Per process, so two test runs in one checkout never share a file.
+            "TEST": {
+                "NAME": env_str(
+                    "SQLITE_TEST_PATH", str(Path(tempfile.gettempdir()) / f"peerpact-test-{os.getpid()}.sqlite3")
+                )
+            },
         }
     }
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
