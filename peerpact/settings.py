@@ -113,6 +113,7 @@ elif env_raw("PGDATABASE") or env_raw("PGHOST"):
     }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+    _sqlite_test_default = str(Path(tempfile.gettempdir()) / f"peerpact-test-{os.getpid()}.sqlite3")
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -127,11 +128,7 @@ else:
             # A file, not shared-cache memory: tests then see the same locking (WAL, busy timeout)
             # as a real deployment, and threads racing in tests queue instead of failing.
             # Per process, so two test runs in one checkout never share a file.
-            "TEST": {
-                "NAME": env_str(
-                    "SQLITE_TEST_PATH", str(Path(tempfile.gettempdir()) / f"peerpact-test-{os.getpid()}.sqlite3")
-                )
-            },
+            "TEST": {"NAME": env_str("SQLITE_TEST_PATH", _sqlite_test_default)},
         }
     }
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
