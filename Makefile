@@ -8,7 +8,7 @@ export UV_COMPILE_BYTECODE := 1
 export UV_NO_PROGRESS := 1
 PY := $(UV) run --locked --no-sync python
 
-.PHONY: help install run web worker seed migrate test test-sqlite test-postgres check lint fmt typecheck clean
+.PHONY: help install run web worker seed migrate migrations test test-sqlite test-postgres check lint fmt typecheck clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ worker: install ## Start only the background worker
 
 migrate: install ## Apply database migrations
 	@DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
+
+migrations: install ## Create migrations for model changes
+	@DEBUG=true $(PY) manage.py makemigrations
 
 seed: install ## Create the demo community (idempotent)
 	@DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo

@@ -11,8 +11,20 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from peerpact.circles.models import PENDING, Circle, JoinPolicy, Membership, MembershipStatus, Visibility
+from peerpact.circles.models import (
+    PENDING,
+    SEATED,
+    Circle,
+    JoinPolicy,
+    Membership,
+    MembershipStatus,
+    Visibility,
+)
 from peerpact.communities import access as community_access
+
+# Who sees a private circle through their own membership: people in it or on their way in.
+# Former members (left, declined, removed) see it only if it is listed in the community.
+VISIBLE_TO_SELF = (*SEATED, *PENDING)
 
 
 def membership_in(user: Any, circle: Circle) -> Membership | None:
@@ -31,7 +43,7 @@ def circles_visible_to(user: Any) -> QuerySet[Circle]:
         return Circle.objects.none()
     managed = Q(community__memberships__user=user, community__memberships__role__in=["owner", "organizer"])
     listed = Q(visibility=Visibility.LISTED, community__memberships__user=user)
-    mine = Q(memberships__user=user) & ~Q(memberships__status__in=[MembershipStatus.REMOVED])
+    mine = Q(memberships__user=user, memberships__status__in=VISIBLE_TO_SELF)
     ids = Circle.objects.filter(managed | listed | mine).values("pk")
     return Circle.objects.filter(pk__in=ids)
 
@@ -43,7 +55,7 @@ def can_view_circle(user: Any, circle: Circle) -> bool:
     if community_access.is_community_manager(user, circle.community):
         return True
     membership = membership_in(user, circle)
-    if membership is not None and membership.status != MembershipStatus.REMOVED:
+    if membership is not None and membership.status in VISIBLE_TO_SELF:
         return True
     return circle.visibility == Visibility.LISTED
 

@@ -322,6 +322,8 @@ def membership_decide(
 ) -> HttpResponse:
     found = circle_for(request, community, circle)
     membership = _circle_membership(found, membership_id)
+    if not access.can_manage_circle(request.user, found):
+        return forbidden(request, _("Only the facilitator or an organizer can decide on requests."))
     form = DecisionForm(request.POST)
     if not form.is_valid():
         return render(request, "400.html", {"reason": _("Choose approve or decline.")}, status=400)

@@ -141,6 +141,8 @@ def community_member_role(request: AuthedRequest, slug: str, member_id: int) -> 
     membership = get_object_or_404(
         CommunityMembership.objects.select_related("user"), pk=member_id, community=community
     )
+    if not access.is_community_manager(request.user, community):
+        return forbidden(request, _("Only the owner can appoint or demote organizers."))
     form = MemberRoleForm(request.POST)
     if not form.is_valid():
         return render(request, "400.html", {"reason": _("Choose a role.")}, status=400)

@@ -291,3 +291,22 @@ def test_security_pages_render_inside_the_site_layout(client, bob):
         assert response.status_code in (200, 302), path
         if response.status_code == 200:
             assert 'class="skip-link"' in response.content.decode(), path
+
+
+@pytest.mark.parametrize("leave", ["left", "declined"])
+def test_former_members_no_longer_see_a_private_circle(client, circle, alice, bob, dave, other_circle, leave):
+    if leave == "left":
+        services.membership_leave(circle=circle, user=bob)
+        person = bob
+    else:
+        services.circle_invite(circle=circle, actor=alice, email=dave.email)
+        services.membership_decline_invitation(circle=circle, user=dave)
+        person = dave
+    client.force_login(person)
+    assert client.get(url("circles:detail", circle)).status_code == 404
+    assert (
+        "Weekly Wins"
+        not in client.get(
+            reverse("communities:detail", kwargs={"slug": circle.community.slug})
+        ).content.decode()
+    )

@@ -1,0 +1,394 @@
+"""Who gets what on every URL of the site: the access-control matrix.
+
+Each row is one route and method with the expected status for every persona, in this column order:
+
+    anonymous  erin (outsider)  carol (other community)  dave (another circle)
+    bob (member)  alice (facilitator)  otto (organizer)  olivia (owner)
+
+"login" means a 302 to the login page with ?next=. Rules (circles/access.py): a community you are not in,
+or a private circle you have no business with, is a 404; a refused action inside something you can see is
+a 403 that says why. POST rows also name a snapshot of what the request would change, and who may change it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.db import transaction
+from django.urls import URLResolver, get_resolver, reverse
+from django.utils.html import escape
+
+from peerpact.accounts.models import User
+from peerpact.circles import services as circle_services
+from peerpact.circles.models import Circle, JoinPolicy, MemberRole, Membership, Visibility
+from peerpact.communities import services as community_services
+from peerpact.communities.models import (
+    Community,
+    CommunityInvitation,
+    CommunityMembership,
+    CommunityRole,
+    InvitationKind,
+)
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ("anonymous", "erin", "carol", "dave", "bob", "alice", "otto", "olivia")
+LOGIN = "login"
+SECRETS = ("Northwind", "Weekly Wins")  # names a 404 page must never show
+# Routes whose views only read; every other route needs a POST row too.
+GET_ONLY = {"home", "healthz", "communities:detail", "communities:members", "circles:detail"}
+
+
+def person(email: str, name: str) -> User:
+    user = User.objects.create_user(email=email, password="correct horse battery staple", display_name=name)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+def seat(circle: Circle, user: User, actor: User) -> Membership:
+    """As in conftest: join the community, get invited to the circle, accept the charter."""
+    community_services.community_member_add(community=circle.community, user=user)
+    circle_services.circle_invite(circle=circle, actor=actor, email=user.email)
+    return circle_services.membership_accept_invitation(circle=circle, user=user, charter_accepted=True)
+
+
+def build_world() -> SimpleNamespace:
+    """conftest's personas, plus what the rows act on: rita's join request, invitations, foreign rows."""
+    users = {p: person(f"{p}@example.com", p.title()) for p in PERSONAS[1:]}
+    carol, dave, bob, alice, otto, olivia = (users[p] for p in PERSONAS[2:])  # erin is in nothing
+    community = community_services.community_create(creator=olivia, name="Northwind")
+    community_services.community_member_add(community=community, user=otto, role=CommunityRole.ORGANIZER)
+    circle = circle_services.circle_create(
+        community=community, creator=olivia, name="Weekly Wins", facilitate=False, charter="Be kind."
+    )
+    seat(circle, alice, olivia)
+    alice_seat = Membership.objects.get(circle=circle, user=alice)
+    circle_services.membership_set_role(actor=olivia, membership=alice_seat, role=MemberRole.FACILITATOR)
+    seat(circle, bob, alice)
+    other_circle = circle_services.circle_create(
+        community=community, creator=olivia, name="Job Search", facilitate=False
+    )
+    seat(other_circle, dave, olivia)
+    other_community = community_services.community_create(creator=carol, name="Elsewhere")
+    rita = person("rita@example.com", "Rita")
+    community_services.community_member_add(community=community, user=rita)
+    # Only a listed circle takes requests: open it briefly, then make it private and invite-only again.
+    opened = {"visibility": Visibility.LISTED, "join_policy": JoinPolicy.REQUEST}
+    circle_services.circle_update(circle=circle, actor=olivia, **opened)
+    circle_services.membership_request_join(circle=circle, user=rita, answers=[], charter_accepted=True)
+    closed = {"visibility": Visibility.PRIVATE, "join_policy": JoinPolicy.INVITE}
+    circle_services.circle_update(circle=circle, actor=olivia, **closed)
+    link = {"kind": InvitationKind.LINK, "max_uses": 25}
+    return SimpleNamespace(
+        users=users,
+        community=community,
+        circle=circle,
+        invitation=community_services.invitation_create(community=community, actor=olivia, **link),
+        rita=CommunityMembership.objects.get(community=community, user=rita),
+        rita_request=Membership.objects.get(circle=circle, user=rita),
+        bob=Membership.objects.get(circle=circle, user=bob),
+        # Rows of someone else's community or circle, reached through a URL of ours.
+        foreign_member=CommunityMembership.objects.get(community=other_community, user=carol),
+        foreign_invitation=community_services.invitation_create(
+            community=other_community, actor=carol, **link
+        ),
+        foreign_seat=Membership.objects.get(circle=other_circle, user=dave),
+    )
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[SimpleNamespace]:
+    """Built once, not per case (that took a minute); each test runs in a rolled-back savepoint."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
+
+
+# --- What each row points at, sends and may change -----------------------------------------------
+
+LOGGED_IN = "erin carol dave bob alice otto olivia"
+MANAGERS = "otto olivia"
+CIRCLE_MANAGERS = "alice otto olivia"
+
+
+def c(w: Any, **extra: Any) -> dict[str, Any]:
+    return {"slug": w.community.slug, **extra}
+
+
+def k(w: Any, **extra: Any) -> dict[str, Any]:
+    return {"community": w.community.slug, "circle": w.circle.slug, **extra}
+
+
+TARGETS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "-": lambda w: {},
+    "token": lambda w: {"token": w.invitation.token},
+    "bad-token": lambda w: {"token": "no-such-token"},
+    "community": c,
+    "rita": lambda w: c(w, member_id=w.rita.pk),
+    "invitation": lambda w: c(w, invitation_id=w.invitation.pk),
+    "circle": k,
+    "rita-asks": lambda w: k(w, membership_id=w.rita_request.pk),
+    "bob-seat": lambda w: k(w, membership_id=w.bob.pk),
+    # Rows of another community or circle, reached through a URL of ours: 404 for everyone.
+    "carol": lambda w: c(w, member_id=w.foreign_member.pk),
+    "carols-link": lambda w: c(w, invitation_id=w.foreign_invitation.pk),
+    "dave-seat": lambda w: k(w, membership_id=w.foreign_seat.pk),
+}
+
+
+def fresh(obj: Any, *fields: str) -> Any:
+    return type(obj).objects.filter(pk=obj.pk).values_list(*fields).first()
+
+
+def seats(w: Any) -> list[tuple[int, str, str]]:
+    return list(
+        Membership.objects.filter(circle=w.circle).order_by("pk").values_list("user", "status", "role")
+    )
+
+
+def circle_form(name: str) -> dict[str, str]:
+    return {
+        "name": name,
+        "purpose": "study",
+        "size_cap": "8",
+        "timezone": "UTC",
+        "status": "active",
+        "visibility": "private",
+        "join_policy": "invite",
+    }
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What a POST sends, a snapshot of what it would change, and the personas who may change it."""
+
+    data: dict[str, Any] | Callable[[Any], dict[str, Any]]
+    snapshot: Callable[[Any], Any]
+    changes: str = ""
+
+
+PROFILE = Effect(
+    {"display_name": "Renamed", "timezone": "UTC"},
+    lambda w: User.objects.filter(display_name="Renamed").count(),
+    LOGGED_IN,
+)
+REDEEM = Effect({}, lambda w: fresh(w.invitation, "use_count"), "erin carol")  # members use nothing up
+NO_REDEEM = Effect({}, lambda w: fresh(w.invitation, "use_count"))
+CREATE = Effect({"name": "Fresh Start"}, lambda w: Community.objects.count(), LOGGED_IN)
+RENAME = Effect({"name": "Renamed"}, lambda w: fresh(w.community, "name"), MANAGERS)
+TRANSFER = Effect(
+    lambda w: {"new_owner": w.users["otto"].pk, "confirm": "on"},
+    lambda w: list(w.community.memberships.filter(role="owner").values_list("user")),
+    "olivia",
+)
+# The owner is sent back with a message (transfer ownership first), so her membership stays.
+LEAVE = Effect({}, lambda w: w.community.memberships.count(), "dave bob alice otto")
+PROMOTE_RITA = Effect({"role": "organizer"}, lambda w: fresh(w.rita, "role"), "olivia")
+CAROL_ROLE = Effect({"role": "organizer"}, lambda w: fresh(w.foreign_member, "role"))
+REMOVE_RITA = Effect({}, lambda w: fresh(w.rita, "pk"), MANAGERS)
+CAROL_STAYS = Effect({}, lambda w: fresh(w.foreign_member, "pk"))
+NEW_LINK = Effect(
+    {"action": "link", "days_valid": "7", "max_uses": "5"},
+    lambda w: CommunityInvitation.objects.count(),
+    MANAGERS,
+)
+REVOKE = Effect({}, lambda w: fresh(w.invitation, "revoked_at"), MANAGERS)
+CAROLS_LINK = Effect({}, lambda w: fresh(w.foreign_invitation, "revoked_at"))
+NEW_CIRCLE = Effect(circle_form("Night Owls"), lambda w: Circle.objects.count(), MANAGERS)
+EDIT = Effect(circle_form("Renamed Circle"), lambda w: fresh(w.circle, "name"), CIRCLE_MANAGERS)
+INVITE = Effect(
+    {"email": "newbie@example.com"},
+    lambda w: CommunityInvitation.objects.filter(email="newbie@example.com").count(),
+    CIRCLE_MANAGERS,
+)
+SEATS_SAME = Effect({"accept_charter": "on"}, seats)  # nobody holds an invitation or may join
+# alice is the only facilitator and organizers hold no seat: both get a message, nothing changes.
+LEAVE_CIRCLE = Effect({}, seats, "bob")
+APPROVE_RITA = Effect({"decision": "approve"}, seats, CIRCLE_MANAGERS)
+REMOVE_BOB = Effect({}, seats, CIRCLE_MANAGERS)
+PROMOTE_BOB = Effect({"role": "facilitator"}, seats, CIRCLE_MANAGERS)
+DAVE_SAME = Effect(
+    {"decision": "approve", "role": "facilitator"}, lambda w: fresh(w.foreign_seat, "status", "role")
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str  # the route name, plus [variant] when a route has several rows
+    method: str
+    target: str
+    expect: dict[str, int | str]
+    effect: Effect | None
+
+    @property
+    def name(self) -> str:
+        return self.id.split("[")[0]
+
+
+def row(id: str, method: str, target: str, expect: str, effect: Effect | None = None) -> Row:
+    cells = [cell if cell == LOGIN else int(cell) for cell in expect.split()]
+    assert len(cells) == len(PERSONAS), f"{id} {method}: one cell per persona"
+    return Row(id, method, target, dict(zip(PERSONAS, cells, strict=True)), effect)
+
+
+POST_ONLY = "login 405 405 405 405 405 405 405"
+HIDDEN = "login 404 404 404 404 404 404 404"
+
+
+def get(id: str, target: str, expect: str) -> Row:
+    return row(id, "GET", target, expect)
+
+
+def post(id: str, target: str, expect: str, effect: Effect) -> Row:
+    return row(id, "POST", target, expect, effect)
+
+
+# fmt: off
+ROWS = [
+    #     route                              target        anon  erin carol dave bob alice otto olivia
+    get("home",                              "-",          "200   200 200 200 200 200 200 200"),
+    get("healthz",                           "-",          "200   200 200 200 200 200 200 200"),
+    get("accounts:profile",                  "-",          "login 200 200 200 200 200 200 200"),
+    post("accounts:profile",                 "-",          "login 302 302 302 302 302 302 302", PROFILE),
+    get("invitation-accept",                 "token",      "200   200 200 200 200 200 200 200"),
+    post("invitation-accept",                "token",      "200   302 302 302 302 302 302 302", REDEEM),
+    get("invitation-accept[unknown]",        "bad-token",  "404   404 404 404 404 404 404 404"),
+    post("invitation-accept[unknown]",       "bad-token",  "404   404 404 404 404 404 404 404", NO_REDEEM),
+    # Communities
+    get("communities:create",                "-",          "login 200 200 200 200 200 200 200"),
+    post("communities:create",               "-",          "login 302 302 302 302 302 302 302", CREATE),
+    get("communities:detail",                "community",  "login 404 404 200 200 200 200 200"),
+    get("communities:settings",              "community",  "login 404 404 403 403 403 200 200"),
+    post("communities:settings",             "community",  "login 404 404 403 403 403 302 302", RENAME),
+    get("communities:transfer",              "community",  POST_ONLY),
+    post("communities:transfer",             "community",  "login 404 404 403 403 403 403 302", TRANSFER),
+    get("communities:leave",                 "community",  "login 404 404 200 200 200 200 200"),
+    post("communities:leave",                "community",  "login 404 404 302 302 302 302 302", LEAVE),
+    get("communities:members",               "community",  "login 404 404 200 200 200 200 200"),
+    get("communities:member-role",           "rita",       POST_ONLY),
+    post("communities:member-role",          "rita",       "login 404 404 403 403 403 403 302", PROMOTE_RITA),
+    post("communities:member-role[foreign]", "carol",      HIDDEN, CAROL_ROLE),
+    get("communities:member-remove",         "rita",       POST_ONLY),
+    post("communities:member-remove",        "rita",       "login 404 404 403 403 403 302 302", REMOVE_RITA),
+    post("communities:member-remove[foreign]", "carol",    HIDDEN, CAROL_STAYS),
+    get("communities:invitations",           "community",  "login 404 404 403 403 403 200 200"),
+    post("communities:invitations",          "community",  "login 404 404 403 403 403 302 302", NEW_LINK),
+    get("communities:invitation-revoke",     "invitation", POST_ONLY),
+    post("communities:invitation-revoke",    "invitation", "login 404 404 403 403 403 302 302", REVOKE),
+    post("communities:invitation-revoke[foreign]", "carols-link", HIDDEN, CAROLS_LINK),
+    get("communities:circle-create",         "community",  "login 404 404 403 403 403 200 200"),
+    post("communities:circle-create",        "community",  "login 404 404 403 403 403 302 302", NEW_CIRCLE),
+    # Circles: `circle` is private and invite-only; alice facilitates it and bob sits in it.
+    get("circles:detail",                    "circle",     "login 404 404 404 200 200 200 200"),
+    get("circles:edit",                      "circle",     "login 404 404 404 403 200 200 200"),
+    post("circles:edit",                     "circle",     "login 404 404 404 403 302 302 302", EDIT),
+    get("circles:members",                   "circle",     "login 404 404 404 200 200 200 200"),
+    post("circles:members",                  "circle",     "login 404 404 404 403 302 302 302", INVITE),
+    # Seated members are sent back to the circle; organizers are told it is invitation only.
+    get("circles:join",                      "circle",     "login 404 404 404 302 302 403 403"),
+    post("circles:join",                     "circle",     "login 404 404 404 302 302 403 403", SEATS_SAME),
+    get("circles:accept",                    "circle",     POST_ONLY),
+    post("circles:accept",                   "circle",     "login 404 404 404 403 403 403 403", SEATS_SAME),
+    get("circles:decline",                   "circle",     POST_ONLY),
+    post("circles:decline",                  "circle",     "login 404 404 404 403 403 403 403", SEATS_SAME),
+    get("circles:leave",                     "circle",     "login 404 404 404 200 200 200 200"),
+    post("circles:leave",                    "circle",     "login 404 404 404 302 302 302 302", LEAVE_CIRCLE),
+    get("circles:decide",                    "rita-asks",  POST_ONLY),
+    post("circles:decide",                   "rita-asks",  "login 404 404 404 403 302 302 302", APPROVE_RITA),
+    post("circles:decide[foreign]",          "dave-seat",  HIDDEN, DAVE_SAME),
+    get("circles:remove",                    "bob-seat",   POST_ONLY),
+    post("circles:remove",                   "bob-seat",   "login 404 404 404 403 302 302 302", REMOVE_BOB),
+    post("circles:remove[foreign]",          "dave-seat",  HIDDEN, DAVE_SAME),
+    get("circles:role",                      "bob-seat",   POST_ONLY),
+    post("circles:role",                     "bob-seat",   "login 404 404 404 403 302 302 302", PROMOTE_BOB),
+    post("circles:role[foreign]",            "dave-seat",  HIDDEN, DAVE_SAME),
+]
+# fmt: on
+
+
+def log_in(client: Any, world: Any, persona: str) -> None:
+    if persona != "anonymous":
+        client.force_login(world.users[persona])
+
+
+@pytest.mark.parametrize(
+    ("entry", "persona"),
+    [pytest.param(r, p, id=f"{r.id}-{r.method}-{p}") for r in ROWS for p in PERSONAS],
+)
+def test_access(client, world, entry: Row, persona: str) -> None:
+    log_in(client, world, persona)
+    url = reverse(entry.name, kwargs=TARGETS[entry.target](world))
+    effect = entry.effect
+    before = effect.snapshot(world) if effect else None
+    if entry.method == "GET":
+        response = client.get(url)
+    else:
+        assert effect, "every POST row names what it may change"
+        response = client.post(url, effect.data(world) if callable(effect.data) else effect.data)
+    expected, got = entry.expect[persona], response.status_code
+    if expected == LOGIN:
+        location = response.get("Location", "")
+        assert (got, location) == (302, f"{reverse('account_login')}?next={quote(url)}"), (
+            f"expected a login redirect got {got} {location}"
+        )
+    else:
+        assert got == expected, f"expected {expected} got {got}"
+    body = response.content.decode()
+    if got == 403:
+        reason = response.context["reason"] if response.context else None
+        assert reason and escape(reason) in body, "a 403 must say why"
+    if got == 404:
+        assert not [name for name in SECRETS if name in body], "a 404 page names what it hides"
+    if effect:
+        after = effect.snapshot(world)
+        if persona in effect.changes.split():
+            assert after != before, f"{persona} should have changed {before!r}"
+        else:
+            assert after == before, f"{persona} changed {before!r} to {after!r}"
+
+
+def test_healthz_is_public_json(client, db) -> None:
+    response = client.get(reverse("healthz"))
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.parametrize("persona", ["dave", "erin", "carol"])
+def test_private_circle_is_not_listed_to_those_outside_it(client, world, persona: str) -> None:
+    log_in(client, world, persona)
+    pages = [reverse("home")] + (
+        [reverse("communities:detail", kwargs=c(world))] if persona == "dave" else []
+    )
+    for page in pages:
+        assert "Weekly Wins" not in client.get(page).content.decode(), page
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_admin_sends_non_staff_to_the_admin_login(client, world, persona: str) -> None:
+    log_in(client, world, persona)
+    response = client.get("/admin/")
+    assert (response.status_code, response["Location"]) == (302, "/admin/login/?next=/admin/")
+
+
+def our_routes(resolver: URLResolver | None = None, prefix: str = "") -> Iterator[str]:
+    """Every route served by a view of ours (allauth, MFA and the admin are not ours)."""
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            yield from our_routes(pattern, f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix)
+        elif pattern.callback.__module__.startswith("peerpact."):
+            yield f"{prefix}{pattern.name}" if pattern.name else f"<unnamed {pattern.pattern}>"
+
+
+def test_every_route_is_in_the_matrix() -> None:
+    routes = set(our_routes())
+    assert {"home", "healthz", "invitation-accept", "accounts:profile", "communities:detail"} <= routes
+    get_rows = {r.name for r in ROWS if r.method == "GET"}
+    post_rows = {r.name for r in ROWS if r.method == "POST"}
+    missing_get, missing_post = sorted(routes - get_rows), sorted(routes - GET_ONLY - post_rows)
+    assert not missing_get, f"routes without a GET row in the access matrix: {missing_get}"
+    assert not missing_post, f"routes without a POST row in the access matrix: {missing_post}"
