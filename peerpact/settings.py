@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "peerpact.accounts",
     "peerpact.communities",
     "peerpact.circles",
+    "peerpact.goals",
+    "peerpact.checkins",
     "peerpact.notifications",
     "peerpact.insights",
 ]

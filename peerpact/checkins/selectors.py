@@ -1,0 +1,220 @@
+"""Reads for boards, trackers and "what is due": a fixed number of queries, whatever the size."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from peerpact.checkins import access, schedule
+from peerpact.checkins.models import Blackout, Checkin, Cycle, Pause, Rhythm
+from peerpact.checkins.schedule import State
+from peerpact.circles.models import SEATED, Circle, Membership
+from peerpact.goals.models import Commitment, CommitmentStatus
+
+
+def cycle_current(*, circle: Circle, now: datetime) -> Cycle | None:
+    """The cycle whose deadline is the next one (or the last one, if the schedule ran out)."""
+    return Cycle.objects.filter(circle=circle).started(now).order_by("-index").first()
+
+
+def cycle_by_index(*, circle: Circle, index: int) -> Cycle | None:
+    return Cycle.objects.filter(circle=circle, index=index).first()
+
+
+def seated_members(*, circle: Circle) -> list[Membership]:
+    return list(
+        Membership.objects.filter(circle=circle, status__in=SEATED)
+        .select_related("user")
+        .order_by("user__display_name", "user__email")
+    )
+
+
+@dataclass
+class Cell:
+    """One member in one cycle."""
+
+    state: State | None  # None: not a member at that time
+    checkin: Checkin | None = None
+    done: int = 0
+    total: int = 0
+
+    @property
+    def is_final(self) -> bool:
+        return self.state not in (None, State.PENDING, State.GRACE)
+
+
+@dataclass
+class Row:
+    membership: Membership
+    cells: list[Cell] = field(default_factory=list)
+    streak: int = 0
+    longest: int = 0
+    on_time: int = 0
+    late: int = 0
+    missed: int = 0
+    excused: int = 0
+
+
+@dataclass
+class Grid:
+    cycles: list[Cycle]
+    rows: list[Row]
+
+
+def _excusals(circle: Circle, memberships: list[Membership], cycles: list[Cycle]) -> set[tuple[int, int]]:
+    """(membership id, cycle id) pairs excused by a pause or a blackout."""
+    blackouts = list(Blackout.objects.filter(circle=circle))
+    pauses: dict[int, list[Pause]] = defaultdict(list)
+    for pause in Pause.objects.filter(membership__in=memberships):
+        pauses[pause.membership_id].append(pause)
+    excused: set[tuple[int, int]] = set()
+    for cycle in cycles:
+        day = cycle.deadline_local_date()
+        blacked_out = any(b.covers(day) for b in blackouts)
+        for membership in memberships:
+            if blacked_out or any(p.covers(day, cycle.deadline_at) for p in pauses[membership.pk]):
+                excused.add((membership.pk, cycle.pk))
+    return excused
+
+
+def grid(
+    *, circle: Circle, cycles: list[Cycle], now: datetime, memberships: list[Membership] | None = None
+) -> Grid:
+    """Members x cycles: state, check-in, commitments done/total, streaks. Five queries in all."""
+    memberships = seated_members(circle=circle) if memberships is None else memberships
+    checkins = {
+        (c.membership_id, c.cycle_id): c
+        for c in Checkin.objects.filter(cycle__in=cycles, membership__in=memberships)
+    }
+    commitment_counts: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
+    for membership_id, cycle_id, status in Commitment.objects.filter(
+        cycle__in=cycles, membership__in=memberships
+    ).values_list("membership_id", "cycle_id", "status"):
+        counts = commitment_counts[(membership_id, cycle_id)]
+        counts[1] += 1
+        counts[0] += status == CommitmentStatus.DONE
+    excused = _excusals(circle, memberships, cycles)
+    rows = []
+    for membership in memberships:
+        row = Row(membership=membership)
+        states: list[State] = []
+        for cycle in cycles:
+            joined = membership.joined_at or membership.created_at
+            if joined >= cycle.deadline_at:
+                row.cells.append(Cell(state=None))
+                continue
+            checkin = checkins.get((membership.pk, cycle.pk))
+            submitted_at = checkin.submitted_at if checkin else None
+            is_excused = (membership.pk, cycle.pk) in excused or joined > cycle.opens_at
+            state = schedule.member_state(
+                times=cycle.times, submitted_at=submitted_at, now=now, excused=is_excused
+            )
+            done, total = commitment_counts.get((membership.pk, cycle.pk), (0, 0))
+            row.cells.append(Cell(state=state, checkin=checkin, done=done, total=total))
+            states.append(state)
+        row.streak = schedule.streak(states)
+        row.longest = schedule.longest_streak(states)
+        row.on_time = states.count(State.ON_TIME)
+        row.late = states.count(State.LATE)
+        row.missed = states.count(State.MISSED)
+        row.excused = states.count(State.EXCUSED)
+        rows.append(row)
+    return Grid(cycles=cycles, rows=rows)
+
+
+def tracker_cycles(*, circle: Circle, now: datetime, last: int = 12) -> list[Cycle]:
+    """The latest `last` cycles that have opened, oldest first."""
+    started = Cycle.objects.filter(circle=circle).started(now).order_by("-index")[:last]
+    return list(reversed(started))
+
+
+@dataclass
+class BoardEntry:
+    membership: Membership
+    state: State | None
+    checkin: Checkin | None
+    visible: bool
+    commitments: list[Commitment]
+    next_commitments: list[Commitment]
+
+
+def board(*, circle: Circle, cycle: Cycle, viewer: Any, now: datetime) -> list[BoardEntry]:
+    """Each member's state, update and commitments for one cycle, as `viewer` may see them."""
+    memberships = seated_members(circle=circle)
+    cells = grid(circle=circle, cycles=[cycle], now=now, memberships=memberships)
+    commitments: dict[tuple[int, int], list[Commitment]] = defaultdict(list)
+    for commitment in Commitment.objects.filter(
+        membership__in=memberships, cycle__circle=circle, cycle__index__in=[cycle.index, cycle.index + 1]
+    ).select_related("cycle", "goal"):
+        commitments[(commitment.membership_id, commitment.cycle.index)].append(commitment)
+    entries = []
+    for row in cells.rows:
+        cell = row.cells[0]
+        checkin = cell.checkin if cell.checkin and cell.checkin.is_submitted else None
+        if checkin is not None:
+            checkin.membership = row.membership  # avoid a query per access check
+        visible = checkin is not None and access.can_view_checkin(viewer, checkin)
+        entries.append(
+            BoardEntry(
+                membership=row.membership,
+                state=cell.state,
+                checkin=checkin if visible else None,
+                visible=visible,
+                commitments=commitments[(row.membership.pk, cycle.index)],
+                next_commitments=commitments[(row.membership.pk, cycle.index + 1)],
+            )
+        )
+    return entries
+
+
+@dataclass
+class DueItem:
+    membership: Membership
+    cycle: Cycle
+    state: State
+    checkin: Checkin | None
+
+
+def due_for_user(*, user: Any, now: datetime) -> list[DueItem]:
+    """Open check-ins of every circle the user sits in, soonest deadline first."""
+    memberships = list(
+        Membership.objects.filter(user=user, status__in=SEATED, circle__rhythm__isnull=False)
+        .exclude(circle__status="archived")
+        .select_related("circle", "circle__community", "circle__rhythm")
+    )
+    if not memberships:
+        return []
+    cycles = list(
+        Cycle.objects.filter(circle__in=[m.circle_id for m in memberships])
+        .open_for_checkin(now)
+        .select_related("circle")
+        .order_by("deadline_at")
+    )
+    checkins = {
+        (c.membership_id, c.cycle_id): c
+        for c in Checkin.objects.filter(membership__in=memberships, cycle__in=cycles)
+    }
+    by_circle = {m.circle_id: m for m in memberships}
+    items = []
+    for cycle in cycles:
+        membership = by_circle[cycle.circle_id]
+        checkin = checkins.get((membership.pk, cycle.pk))
+        state = schedule.member_state(
+            times=cycle.times, submitted_at=checkin.submitted_at if checkin else None, now=now, excused=False
+        )
+        if state in (State.ON_TIME, State.LATE) and cycle.deadline_at < now:
+            continue  # done and past: nothing to do
+        items.append(DueItem(membership=membership, cycle=cycle, state=state, checkin=checkin))
+    return items
+
+
+def rhythm_for(circle: Circle) -> Rhythm | None:
+    return Rhythm.objects.filter(circle=circle).first()
+
+
+def circles_with_rhythm(ids: list[int]) -> QuerySet[Circle]:
+    return Circle.objects.filter(pk__in=ids).prefetch_related(Prefetch("cycles"))
