@@ -26,11 +26,14 @@ def cycle_by_index(*, circle: Circle, index: int) -> Cycle | None:
 
 
 def seated_members(*, circle: Circle) -> list[Membership]:
-    return list(
+    members = list(
         Membership.objects.filter(circle=circle, status__in=SEATED)
         .select_related("user")
         .order_by("user__display_name", "user__email")
     )
+    for membership in members:
+        membership.circle = circle  # one shared object: access checks reuse its per-request cache
+    return members
 
 
 @dataclass
@@ -191,7 +194,7 @@ def due_for_user(*, user: Any, now: datetime) -> list[DueItem]:
     cycles = list(
         Cycle.objects.filter(circle__in=[m.circle_id for m in memberships])
         .open_for_checkin(now)
-        .select_related("circle")
+        .select_related("circle__community")
         .order_by("deadline_at")
     )
     checkins = {
@@ -218,3 +221,38 @@ def rhythm_for(circle: Circle) -> Rhythm | None:
 
 def circles_with_rhythm(ids: list[int]) -> QuerySet[Circle]:
     return Circle.objects.filter(pk__in=ids).prefetch_related(Prefetch("cycles"))
+
+
+def cycle_to_check_in(*, membership: Membership, now: datetime) -> Cycle | None:
+    """The oldest open cycle the member has not submitted for; else the current one."""
+    open_cycles = list(
+        Cycle.objects.filter(circle_id=membership.circle_id).open_for_checkin(now).order_by("index")
+    )
+    submitted = set(
+        Checkin.objects.filter(
+            membership=membership, cycle__in=open_cycles, submitted_at__isnull=False
+        ).values_list("cycle_id", flat=True)
+    )
+    for cycle in open_cycles:
+        if cycle.pk not in submitted:
+            return cycle
+    return cycle_current(circle=membership.circle, now=now)
+
+
+def checkin_context(*, membership: Membership, cycle: Cycle) -> dict[str, Any]:
+    """What the check-in screen needs: commitments due, goals with their last numbers, next steps set."""
+    from peerpact.goals.models import Goal, GoalProgress, GoalStatus
+
+    due = list(Commitment.objects.filter(membership=membership, cycle=cycle).select_related("goal"))
+    goals = list(Goal.objects.filter(membership=membership, status=GoalStatus.ACTIVE))
+    latest: dict[int, Any] = {}
+    for progress in GoalProgress.objects.filter(goal__in=goals, cycle__index__lte=cycle.index).order_by(
+        "cycle__index"
+    ):
+        latest[progress.goal_id] = progress
+    upcoming = list(
+        Commitment.objects.filter(
+            membership=membership, cycle__circle_id=cycle.circle_id, cycle__index=cycle.index + 1
+        )
+    )
+    return {"due": due, "goals": goals, "latest_progress": latest, "upcoming": upcoming}

@@ -348,7 +348,7 @@ def checkin_save_draft(*, membership: Membership, cycle: Cycle, actor: Any, data
     checkin, _created = Checkin.objects.get_or_create(membership=membership, cycle=cycle)
     checkin.draft = {k: v for k, v in data.items() if k not in {"csrfmiddlewaretoken", "version"}}
     checkin.draft_saved_at = timezone.now()
-    checkin.save(update_fields=["draft", "draft_saved_at", "updated_at"])
+    checkin.save(update_fields=["draft", "draft_saved_at"])  # updated_at tracks real edits only
     return checkin
 
 
@@ -368,9 +368,13 @@ def checkin_submit(
     actor: Any,
     answers: CheckinAnswers,
     expected_version: int | None,
+    now: datetime | None = None,
 ) -> Checkin:
-    """Record (or update) a member's check-in for a cycle; refuse a stale edit."""
-    now = timezone.now()
+    """Record (or update) a member's check-in for a cycle; refuse a stale edit.
+
+    `now` defaults to the current time; the demo seed passes past times to build history.
+    """
+    now = now or timezone.now()
     _check_can_write(actor, membership, cycle, now)
     with transaction.atomic():
         checkin, _created = Checkin.objects.select_for_update().get_or_create(

@@ -12,6 +12,7 @@ from peerpact.circles import services as circle_services
 from peerpact.circles.models import Circle, JoinPolicy, MemberRole, Membership, Purpose, Visibility
 from peerpact.communities import services as community_services
 from peerpact.communities.models import Community, CommunityRole
+from peerpact.insights.demo_history import build_history
 
 DEMO_PASSWORD = "peerpact-demo"
 COMMUNITY_SLUG = "northwind-collective"
@@ -144,6 +145,9 @@ def seed_demo() -> tuple[Community, bool]:
         circle_services.membership_set_role(
             actor=olivia, membership=facilitator_membership, role=MemberRole.FACILITATOR
         )
+    circles = list(Circle.objects.filter(community=community).order_by("pk"))
+    facilitators = {spec.name: users[spec.facilitator] for spec in CIRCLES}
+    build_history(circles=circles, facilitator_of={c.slug: facilitators[c.name] for c in circles})
     # One open invitation and one pending request, so the facilitator pages have something to act on.
     study = Circle.objects.get(community=community, slug="data-skills-study-group")
     circle_services.circle_invite(

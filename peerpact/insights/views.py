@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
+from peerpact.checkins import selectors as checkin_selectors
 from peerpact.circles import selectors as circle_selectors
 from peerpact.circles.models import MembershipStatus
 
@@ -32,5 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "invitations": invitations,
             "communities": communities,
             "next_steps": next_steps,
+            "due": checkin_selectors.due_for_user(user=request.user, now=timezone.now()),
+            "now": timezone.now(),
         },
     )

@@ -20,6 +20,26 @@ def test_seed_demo_builds_a_living_community_and_is_idempotent(capsys):
     assert {c.purpose for c in Circle.objects.all()} == {"weekly_goals", "job_search", "study"}
     assert all(c.memberships.filter(role="facilitator").exists() for c in Circle.objects.all())
     assert "peerpact-demo" in capsys.readouterr().out
+    from collections import Counter
+
+    from django.utils import timezone
+
+    from peerpact.checkins import selectors
+    from peerpact.checkins.models import Blackout, Pause
+    from peerpact.checkins.schedule import State
+
+    wins = Circle.objects.get(slug="weekly-wins")
+    table = selectors.grid(
+        circle=wins, cycles=selectors.tracker_cycles(circle=wins, now=timezone.now()), now=timezone.now()
+    )
+    states = Counter(cell.state for row in table.rows for cell in row.cells)
+    assert len(table.cycles) == 12
+    assert (
+        states[State.ON_TIME] > states[State.LATE] > 0
+        and states[State.MISSED] > 0
+        and states[State.EXCUSED] > 0
+    )
+    assert Pause.objects.exists() and Blackout.objects.filter(circle=wins).exists()
     assert mail.outbox == []  # fictional people get no email
 
 
