@@ -76,7 +76,7 @@ def rhythm_validate(*, circle: Circle, spec: RhythmSpec, now: datetime) -> Rhyth
         upcoming = rhythm.deadlines().upcoming(now, LOOKAHEAD_OCCURRENCES)
     except (ValueError, TypeError) as exc:
         raise ValidationError(
-            {"custom_rule": _("This rule could not be read: %(error)s") % {"error": exc}}
+            {"custom_rule": _("This rule could not be read. Write it like FREQ=WEEKLY;BYDAY=MO,TH.")}
         ) from exc
     if len(upcoming) < 2:
         raise ValidationError({"custom_rule": _("This schedule has fewer than two deadlines ahead.")})
@@ -252,7 +252,19 @@ def pause_start(
     today = today or timezone.localdate()
     if starts_on < today:
         raise ValidationError({"starts_on": _("A pause cannot start in the past.")})
+    if ends_on is not None and ends_on < starts_on:
+        raise ValidationError({"ends_on": _("The pause must end on or after its first day.")})
     with transaction.atomic():
+        for other in Pause.objects.select_for_update().filter(membership=membership, resumed_at__isnull=True):
+            other_ends = other.ends_on or date.max
+            if starts_on <= other_ends and (ends_on or date.max) >= other.starts_on:
+                raise ValidationError(
+                    {
+                        "starts_on": _(
+                            "This overlaps a pause that is already planned or running. Resume it first."
+                        )
+                    }
+                )
         pause = Pause(
             membership=membership,
             starts_on=starts_on,

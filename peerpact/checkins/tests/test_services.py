@@ -243,3 +243,20 @@ def test_the_worker_opens_due_cycles(weekly, clock):
 def test_due_for_user_lists_open_checkins_with_state(weekly, bob, clock):
     items = selectors.due_for_user(user=bob, now=datetime(2026, 1, 8, 12, 0, tzinfo=UTC))
     assert [(i.cycle.index, i.state) for i in items] == [(1, State.PENDING)]
+
+
+def test_overlapping_pauses_are_refused(weekly, bob, clock):
+    bob_in = _membership(weekly, bob)
+    services.pause_start(membership=bob_in, actor=bob, starts_on=date(2026, 1, 12), ends_on=date(2026, 1, 20))
+    with pytest.raises(ValidationError) as error:
+        services.pause_start(membership=bob_in, actor=bob, starts_on=date(2026, 1, 18))
+    assert "starts_on" in error.value.message_dict
+    services.pause_start(membership=bob_in, actor=bob, starts_on=date(2026, 1, 21), ends_on=date(2026, 1, 22))
+
+
+def test_an_unreadable_custom_rule_gets_a_helpful_message(circle, alice, clock):
+    with pytest.raises(ValidationError) as error:
+        services.rhythm_set(
+            circle=circle, actor=alice, spec=RhythmSpec(preset="custom", custom_rule="every tuesday")
+        )
+    assert "FREQ=WEEKLY" in error.value.message_dict["custom_rule"][0]
