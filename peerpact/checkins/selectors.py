@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, QuerySet
 
@@ -75,8 +76,11 @@ def _excusals(circle: Circle, memberships: list[Membership], cycles: list[Cycle]
     for pause in Pause.objects.filter(membership__in=memberships):
         pauses[pause.membership_id].append(pause)
     excused: set[tuple[int, int]] = set()
+    zone = ZoneInfo(
+        circle.timezone
+    )  # not cycle.deadline_local_date(): that would load cycle.circle per cycle
     for cycle in cycles:
-        day = cycle.deadline_local_date()
+        day = cycle.deadline_at.astimezone(zone).date()
         blacked_out = any(b.covers(day) for b in blackouts)
         for membership in memberships:
             if blacked_out or any(p.covers(day, cycle.deadline_at) for p in pauses[membership.pk]):
