@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote
@@ -22,9 +23,13 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from peerpact.accounts.models import User
+from peerpact.checkins import services as checkin_services
+from peerpact.checkins.models import Blackout, CalendarFeed, Checkin, Cycle, Pause, Rhythm
+from peerpact.checkins.services import CheckinAnswers, RhythmSpec
 from peerpact.circles import services as circle_services
 from peerpact.circles.models import Circle, JoinPolicy, MemberRole, Membership, Visibility
 from peerpact.communities import services as community_services
@@ -42,7 +47,19 @@ PERSONAS = ("anonymous", "erin", "carol", "dave", "bob", "alice", "otto", "olivi
 LOGIN = "login"
 SECRETS = ("Northwind", "Weekly Wins")  # names a 404 page must never show
 # Routes whose views only read; every other route needs a POST row too.
-GET_ONLY = {"home", "healthz", "communities:detail", "communities:members", "circles:detail"}
+GET_ONLY = {
+    "home",
+    "healthz",
+    "communities:detail",
+    "communities:members",
+    "circles:detail",
+    "checkins:board",
+    "checkins:checkin-detail",
+    "checkins:tracker",
+    "checkins:tracker-csv",
+    "checkins:member-history",
+    "feeds:ical",
+}
 
 
 def person(email: str, name: str) -> User:
@@ -85,7 +102,25 @@ def build_world() -> SimpleNamespace:
     closed = {"visibility": Visibility.PRIVATE, "join_policy": JoinPolicy.INVITE}
     circle_services.circle_update(circle=circle, actor=olivia, **closed)
     link = {"kind": InvitationKind.LINK, "max_uses": 25}
+    # A rhythm set an hour ago: cycle 1 is open, bob has checked in, there is a blackout to delete.
+    checkin_services.rhythm_set(
+        circle=circle, actor=olivia, spec=RhythmSpec(weekdays=["FR"]), now=timezone.now() - timedelta(hours=1)
+    )
+    checkin_services.cycles_ensure(circle=circle, now=timezone.now())
+    bob_seat = Membership.objects.get(circle=circle, user=bob)
+    bob_checkin = checkin_services.checkin_submit(
+        membership=bob_seat,
+        cycle=Cycle.objects.get(circle=circle, index=1),
+        actor=bob,
+        answers=CheckinAnswers(wins="Bob's win"),
+        expected_version=None,
+    )
     return SimpleNamespace(
+        bob_checkin=bob_checkin,
+        blackout=checkin_services.blackout_add(
+            circle=circle, actor=olivia, starts_on=date(2031, 1, 1), ends_on=date(2031, 1, 2)
+        ),
+        bob_feed=checkin_services.calendar_feed_get(user=bob, circle=circle),
         users=users,
         community=community,
         circle=circle,
@@ -139,6 +174,10 @@ TARGETS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "carol": lambda w: c(w, member_id=w.foreign_member.pk),
     "carols-link": lambda w: c(w, invitation_id=w.foreign_invitation.pk),
     "dave-seat": lambda w: k(w, membership_id=w.foreign_seat.pk),
+    "cycle-1": lambda w: k(w, index=1),
+    "bobs-checkin": lambda w: k(w, checkin_id=w.bob_checkin.pk),
+    "blackout": lambda w: k(w, blackout_id=w.blackout.pk),
+    "feed": lambda w: {"token": w.bob_feed.token},
 }
 
 
@@ -215,6 +254,71 @@ REMOVE_BOB = Effect({}, seats, CIRCLE_MANAGERS)
 PROMOTE_BOB = Effect({"role": "facilitator"}, seats, CIRCLE_MANAGERS)
 DAVE_SAME = Effect(
     {"decision": "approve", "role": "facilitator"}, lambda w: fresh(w.foreign_seat, "status", "role")
+)
+
+
+def checkins_of(w: Any) -> list[tuple[str, str, Any]]:
+    rows = Checkin.objects.filter(cycle__circle=w.circle).order_by("membership__user__email")
+    return [
+        (email, wins, draft)
+        for email, wins, draft in rows.values_list("membership__user__email", "wins", "draft")
+    ]
+
+
+RHYTHM_FORM = {
+    "preset": "weekly",
+    "weekdays": ["MO"],
+    "nth": "1",
+    "custom_rule": "",
+    "deadline_time": "09:00",
+    "grace_hours": "12",
+    "review_weekday": "",
+    "review_time": "19:00",
+    "review_duration_minutes": "45",
+    "review_location": "",
+}
+CHECK_IN = Effect(
+    lambda w: {"visibility": "circle", "version": str(w.bob_checkin.version), "wins": "Matrix win"},
+    checkins_of,
+    "bob alice",
+)
+DRAFT = Effect({"wins": "a draft"}, checkins_of, "bob alice")
+RESCHEDULE = Effect(
+    lambda w: {**RHYTHM_FORM, "starts_on": timezone.localdate().isoformat()},
+    lambda w: fresh(Rhythm.objects.get(circle=w.circle), "deadline_rule"),
+    CIRCLE_MANAGERS,
+)
+PREVIEW = Effect(
+    lambda w: {**RHYTHM_FORM, "starts_on": timezone.localdate().isoformat()},
+    lambda w: fresh(Rhythm.objects.get(circle=w.circle), "deadline_rule"),
+)
+ADD_BLACKOUT = Effect(
+    {"blackout-starts_on": "2032-05-01", "blackout-ends_on": "2032-05-02", "blackout-reason": "Trip"},
+    lambda w: Blackout.objects.filter(circle=w.circle).count(),
+    CIRCLE_MANAGERS,
+)
+UNBLACKOUT = Effect({}, lambda w: Blackout.objects.filter(circle=w.circle).count(), CIRCLE_MANAGERS)
+PAUSE_ME = Effect(
+    lambda w: {"starts_on": timezone.localdate().isoformat(), "reason": "Rest"},
+    lambda w: sorted(
+        Pause.objects.filter(membership__circle=w.circle).values_list("membership__user__email")
+    ),
+    "bob alice",
+)
+PAUSE_BOB = Effect(
+    lambda w: {"starts_on": timezone.localdate().isoformat(), "reason": "Rest"},
+    lambda w: Pause.objects.filter(membership=w.bob).count(),
+    CIRCLE_MANAGERS,
+)
+CIRCLE_FEEDS = Effect(
+    {},
+    lambda w: sorted(CalendarFeed.objects.filter(circle=w.circle).values_list("user__email", "token")),
+    "bob alice otto olivia",
+)
+MY_FEEDS = Effect(
+    {},
+    lambda w: sorted(CalendarFeed.objects.filter(circle__isnull=True).values_list("user__email", "token")),
+    LOGGED_IN,
 )
 
 
@@ -308,6 +412,40 @@ ROWS = [
     get("circles:role",                      "bob-seat",   POST_ONLY),
     post("circles:role",                     "bob-seat",   "login 404 404 404 403 302 302 302", PROMOTE_BOB),
     post("circles:role[foreign]",            "dave-seat",  HIDDEN, DAVE_SAME),
+    # Check-ins: the circle keeps a weekly rhythm; cycle 1 is open and bob has checked in.
+    get("checkins:board",                    "circle",     "login 404 404 404 200 200 200 200"),
+    get("checkins:checkin",                  "circle",     "login 404 404 404 200 200 403 403"),
+    post("checkins:checkin",                 "circle",     "login 404 404 404 302 302 403 403", CHECK_IN),
+    get("checkins:checkin-cycle",            "cycle-1",    "login 404 404 404 200 200 403 403"),
+    post("checkins:checkin-cycle",           "cycle-1",    "login 404 404 404 302 302 403 403", CHECK_IN),
+    get("checkins:checkin-draft",            "cycle-1",    POST_ONLY),
+    post("checkins:checkin-draft",           "cycle-1",    "login 404 404 404 200 200 403 403", DRAFT),
+    get("checkins:checkin-detail",           "bobs-checkin", "login 404 404 404 200 200 200 200"),
+    get("checkins:rhythm",                   "circle",     "login 404 404 404 200 200 200 200"),
+    post("checkins:rhythm",                  "circle",     "login 404 404 404 403 302 302 302", RESCHEDULE),
+    get("checkins:rhythm-preview",           "circle",     "login 404 404 404 403 200 200 200"),
+    post("checkins:rhythm-preview",          "circle",     "login 404 404 404 403 200 200 200", PREVIEW),
+    get("checkins:blackout-add",             "circle",     POST_ONLY),
+    post("checkins:blackout-add",            "circle",     "login 404 404 404 403 302 302 302", ADD_BLACKOUT),
+    get("checkins:blackout-delete",          "blackout",   POST_ONLY),
+    post("checkins:blackout-delete",         "blackout",   "login 404 404 404 403 302 302 302", UNBLACKOUT),
+    get("checkins:pause",                    "circle",     "login 404 404 404 200 200 403 403"),
+    post("checkins:pause",                   "circle",     "login 404 404 404 302 302 403 403", PAUSE_ME),
+    # bob opening his own row is sent to his own pause page.
+    get("checkins:pause-member",             "bob-seat",   "login 404 404 404 302 200 200 200"),
+    post("checkins:pause-member",            "bob-seat",   "login 404 404 404 302 302 302 302", PAUSE_BOB),
+    get("checkins:pause-member[foreign]",    "dave-seat",  HIDDEN),
+    get("checkins:tracker",                  "circle",     "login 404 404 404 200 200 200 200"),
+    get("checkins:tracker-csv",              "circle",     "login 404 404 404 200 200 200 200"),
+    get("checkins:member-history",           "bob-seat",   "login 404 404 404 200 200 200 200"),
+    get("checkins:member-history[foreign]",  "dave-seat",  HIDDEN),
+    get("checkins:calendar",                 "circle",     "login 404 404 404 200 200 200 200"),
+    post("checkins:calendar",                "circle",     "login 404 404 404 302 302 302 302", CIRCLE_FEEDS),
+    # Calendar feeds: the token is the secret, so anyone holding it gets the feed.
+    get("feeds:settings",                    "-",          "login 200 200 200 200 200 200 200"),
+    post("feeds:settings",                   "-",          "login 302 302 302 302 302 302 302", MY_FEEDS),
+    get("feeds:ical",                        "feed",       "200   200 200 200 200 200 200 200"),
+    get("feeds:ical[unknown]",               "bad-token",  "404   404 404 404 404 404 404 404"),
 ]
 # fmt: on
 
@@ -339,7 +477,9 @@ def test_access(client, world, entry: Row, persona: str) -> None:
         )
     else:
         assert got == expected, f"expected {expected} got {got}"
-    body = response.content.decode()
+    body = (
+        b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
+    ).decode()
     if got == 403:
         reason = response.context["reason"] if response.context else None
         assert reason and escape(reason) in body, "a 403 must say why"
