@@ -40,6 +40,8 @@ from peerpact.communities.models import (
     CommunityRole,
     InvitationKind,
 )
+from peerpact.goals import services as goal_services
+from peerpact.goals.models import Goal
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +61,8 @@ GET_ONLY = {
     "checkins:tracker-csv",
     "checkins:member-history",
     "feeds:ical",
+    "goals:list",
+    "goals:detail",
 }
 
 
@@ -115,7 +119,21 @@ def build_world() -> SimpleNamespace:
         answers=CheckinAnswers(wins="Bob's win"),
         expected_version=None,
     )
+    bob_goal = goal_services.goal_create(
+        membership=bob_seat, actor=bob, title="Run 100 km", target=100, milestones=["First 10 km"]
+    )
+    dave_seat = Membership.objects.get(circle=other_circle, user=dave)
+    dave_goal = goal_services.goal_create(
+        membership=dave_seat, actor=dave, title="Ten applications", target=10, milestones=["CV"]
+    )
     return SimpleNamespace(
+        bob_goal=bob_goal,
+        bob_milestone=bob_goal.milestones.get(),
+        bob_private_goal=goal_services.goal_create(
+            membership=bob_seat, actor=bob, title="Private goal", target=5, visibility="private"
+        ),
+        dave_goal=dave_goal,
+        dave_milestone=dave_goal.milestones.get(),
         bob_checkin=bob_checkin,
         blackout=checkin_services.blackout_add(
             circle=circle, actor=olivia, starts_on=date(2031, 1, 1), ends_on=date(2031, 1, 2)
@@ -178,6 +196,11 @@ TARGETS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "bobs-checkin": lambda w: k(w, checkin_id=w.bob_checkin.pk),
     "blackout": lambda w: k(w, blackout_id=w.blackout.pk),
     "feed": lambda w: {"token": w.bob_feed.token},
+    "bob-goal": lambda w: k(w, goal_id=w.bob_goal.pk),
+    "bob-private-goal": lambda w: k(w, goal_id=w.bob_private_goal.pk),
+    "dave-goal": lambda w: k(w, goal_id=w.dave_goal.pk),
+    "bob-milestone": lambda w: k(w, goal_id=w.bob_goal.pk, milestone_id=w.bob_milestone.pk),
+    "dave-milestone": lambda w: k(w, goal_id=w.dave_goal.pk, milestone_id=w.dave_milestone.pk),
 }
 
 
@@ -321,6 +344,22 @@ MY_FEEDS = Effect(
     LOGGED_IN,
 )
 
+GOAL_FORM = {
+    "title": "Matrix goal",
+    "direction": "increase",
+    "baseline": "0",
+    "target": "10",
+    "starts_on": "2026-01-05",
+    "status": "active",
+    "visibility": "circle",
+}
+NEW_GOAL = Effect(GOAL_FORM, lambda w: Goal.objects.count(), "bob alice")
+EDIT_GOAL = Effect({**GOAL_FORM, "title": "Renamed goal"}, lambda w: fresh(w.bob_goal, "title"), "bob")
+TICK = Effect({"done": "true"}, lambda w: fresh(w.bob_milestone, "done_at"), "bob")
+DAVE_GOAL_SAME = Effect(
+    {**GOAL_FORM, "done": "true"}, lambda w: (fresh(w.dave_goal, "title"), fresh(w.dave_milestone, "done_at"))
+)
+
 
 @dataclass(frozen=True)
 class Row:
@@ -446,6 +485,19 @@ ROWS = [
     post("feeds:settings",                   "-",          "login 302 302 302 302 302 302 302", MY_FEEDS),
     get("feeds:ical",                        "feed",       "200   200 200 200 200 200 200 200"),
     get("feeds:ical[unknown]",               "bad-token",  "404   404 404 404 404 404 404 404"),
+    # Goals: bob has a shared goal with a milestone and a private one; organizers see both.
+    get("goals:list",                        "circle",     "login 404 404 404 200 200 200 200"),
+    get("goals:create",                      "circle",     "login 404 404 404 200 200 403 403"),
+    post("goals:create",                     "circle",     "login 404 404 404 302 302 403 403", NEW_GOAL),
+    get("goals:detail",                      "bob-goal",   "login 404 404 404 200 200 200 200"),
+    get("goals:detail[private]",             "bob-private-goal", "login 404 404 404 200 404 200 200"),
+    get("goals:detail[foreign]",             "dave-goal",  HIDDEN),
+    get("goals:edit",                        "bob-goal",   "login 404 404 404 200 403 403 403"),
+    post("goals:edit",                       "bob-goal",   "login 404 404 404 302 403 403 403", EDIT_GOAL),
+    post("goals:edit[foreign]",              "dave-goal",  HIDDEN, DAVE_GOAL_SAME),
+    get("goals:milestone-toggle",            "bob-milestone", POST_ONLY),
+    post("goals:milestone-toggle",           "bob-milestone", "login 404 404 404 302 403 403 403", TICK),
+    post("goals:milestone-toggle[foreign]",  "dave-milestone", HIDDEN, DAVE_GOAL_SAME),
 ]
 # fmt: on
 

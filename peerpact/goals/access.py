@@ -17,7 +17,12 @@ def can_view_goal(user: Any, goal: Goal) -> bool:
         return True
     if community_access.is_community_manager(user, membership.circle.community):
         return True
-    return goal.visibility == GoalVisibility.CIRCLE and circle_access.can_see_members(user, membership.circle)
+    # Peers see shared goals of people still in the circle; a former member's goals leave with them.
+    return (
+        goal.visibility == GoalVisibility.CIRCLE
+        and membership.is_seated
+        and circle_access.can_see_members(user, membership.circle)
+    )
 
 
 def can_edit_goals_of(user: Any, membership: Membership) -> bool:

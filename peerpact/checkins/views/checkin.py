@@ -62,7 +62,8 @@ def _initial(checkin: Checkin | None, context: dict[str, Any]) -> tuple[dict[str
         )
     initial["version"] = checkin.version
     restored = bool(checkin.draft) and (
-        not checkin.is_submitted or (checkin.draft_saved_at and checkin.draft_saved_at > checkin.updated_at)
+        not checkin.is_submitted
+        or bool(checkin.draft_saved_at and checkin.draft_saved_at > checkin.updated_at)
     )
     if restored:
         initial.update(checkin.draft)
