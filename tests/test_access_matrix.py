@@ -355,9 +355,17 @@ GOAL_FORM = {
 }
 NEW_GOAL = Effect(GOAL_FORM, lambda w: Goal.objects.count(), "bob alice")
 EDIT_GOAL = Effect({**GOAL_FORM, "title": "Renamed goal"}, lambda w: fresh(w.bob_goal, "title"), "bob")
+MORE_STEPS = Effect(
+    {"title": "Halfway"}, lambda w: list(w.bob_goal.milestones.values_list("title", flat=True)), "bob"
+)
 TICK = Effect({"done": "true"}, lambda w: fresh(w.bob_milestone, "done_at"), "bob")
 DAVE_GOAL_SAME = Effect(
-    {**GOAL_FORM, "done": "true"}, lambda w: (fresh(w.dave_goal, "title"), fresh(w.dave_milestone, "done_at"))
+    {**GOAL_FORM, "done": "true"},
+    lambda w: (
+        fresh(w.dave_goal, "title"),
+        fresh(w.dave_milestone, "done_at"),
+        w.dave_goal.milestones.count(),
+    ),
 )
 
 
@@ -495,6 +503,9 @@ ROWS = [
     get("goals:edit",                        "bob-goal",   "login 404 404 404 200 403 403 403"),
     post("goals:edit",                       "bob-goal",   "login 404 404 404 302 403 403 403", EDIT_GOAL),
     post("goals:edit[foreign]",              "dave-goal",  HIDDEN, DAVE_GOAL_SAME),
+    get("goals:milestone-add",               "bob-goal",   POST_ONLY),
+    post("goals:milestone-add",              "bob-goal",   "login 404 404 404 302 403 403 403", MORE_STEPS),
+    post("goals:milestone-add[foreign]",     "dave-goal",  HIDDEN, DAVE_GOAL_SAME),
     get("goals:milestone-toggle",            "bob-milestone", POST_ONLY),
     post("goals:milestone-toggle",           "bob-milestone", "login 404 404 404 302 403 403 403", TICK),
     post("goals:milestone-toggle[foreign]",  "dave-milestone", HIDDEN, DAVE_GOAL_SAME),

@@ -89,3 +89,10 @@ class MilestoneToggleForm(forms.Form):
     done = forms.TypedChoiceField(
         choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true"
     )
+
+
+class MilestoneAddForm(forms.Form):
+    title = forms.CharField(label=_("New milestone"), max_length=160)
+    due_on = forms.DateField(
+        label=_("Due date (optional)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

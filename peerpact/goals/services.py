@@ -75,6 +75,17 @@ def milestone_toggle(*, milestone: Milestone, actor: Any, done: bool) -> Milesto
     return milestone
 
 
+def milestone_add(*, goal: Goal, actor: Any, title: str, due_on: Any = None) -> Milestone:
+    """Add a milestone at the end of a goal's list."""
+    if not access.can_edit_goals_of(actor, goal.membership):
+        raise PermissionDenied(_("Only the goal's owner can change it."))
+    last = goal.milestones.order_by("-position").values_list("position", flat=True).first()
+    milestone = Milestone(goal=goal, title=title.strip(), due_on=due_on, position=(last or 0) + 1)
+    milestone.full_clean()
+    milestone.save()
+    return milestone
+
+
 def goal_progress_record(*, goal: Goal, cycle: Any, value: Decimal, at: datetime) -> GoalProgress:
     """Record (or correct) a goal's value for a cycle. Called by the check-in service."""
     progress, _created = GoalProgress.objects.update_or_create(

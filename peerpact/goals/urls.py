@@ -12,6 +12,7 @@ urlpatterns = [
     path("new/", views.goal_create, name="create"),
     path("<int:goal_id>/", views.goal_detail, name="detail"),
     path("<int:goal_id>/edit/", views.goal_edit, name="edit"),
+    path("<int:goal_id>/milestones/", views.milestone_add, name="milestone-add"),
     path(
         "<int:goal_id>/milestones/<int:milestone_id>/toggle/", views.milestone_toggle, name="milestone-toggle"
     ),

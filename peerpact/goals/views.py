@@ -17,7 +17,7 @@ from peerpact.circles import access as circle_access
 from peerpact.circles.models import Circle
 from peerpact.circles.views import circle_for
 from peerpact.goals import access, charts, selectors, services
-from peerpact.goals.forms import GoalCreateForm, GoalForm, MilestoneToggleForm
+from peerpact.goals.forms import GoalCreateForm, GoalForm, MilestoneAddForm, MilestoneToggleForm
 from peerpact.goals.models import Direction, Goal, GoalVisibility, Milestone
 from peerpact.lib.forms import add_service_errors
 from peerpact.lib.htmx import is_htmx
@@ -132,7 +132,13 @@ def goal_edit(request: AuthedRequest, community: str, circle: str, goal_id: int)
 
 
 @login_required
-def goal_detail(request: AuthedRequest, community: str, circle: str, goal_id: int) -> HttpResponse:
+def goal_detail(
+    request: AuthedRequest,
+    community: str,
+    circle: str,
+    goal_id: int,
+    milestone_form: MilestoneAddForm | None = None,
+) -> HttpResponse:
     found = _inner_circle(request, community, circle)
     goal = _visible_goal(request, found, goal_id)
     history = selectors.goal_progress_history(goal=goal)
@@ -169,8 +175,29 @@ def goal_detail(request: AuthedRequest, community: str, circle: str, goal_id: in
             if measured
             else None,
             "can_edit": access.can_edit_goals_of(request.user, goal.membership),
+            "milestone_form": milestone_form or MilestoneAddForm(),
         },
+        status=400 if milestone_form is not None else 200,
     )
+
+
+@login_required
+@require_POST
+def milestone_add(request: AuthedRequest, community: str, circle: str, goal_id: int) -> HttpResponse:
+    found = _inner_circle(request, community, circle)
+    goal = _visible_goal(request, found, goal_id)
+    if not access.can_edit_goals_of(request.user, goal.membership):
+        return forbidden(request, _("Only the goal's owner can change it."))
+    form = MilestoneAddForm(request.POST)
+    if form.is_valid():
+        try:
+            milestone = services.milestone_add(goal=goal, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Milestone “%(title)s” added.") % {"title": milestone.title})
+            return _to_goal(goal, found, anchor=f"milestone-{milestone.pk}")
+    return goal_detail(request, community, circle, goal_id, milestone_form=form)
 
 
 @login_required

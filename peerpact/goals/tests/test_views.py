@@ -394,3 +394,29 @@ def test_a_milestone_of_another_goal_is_not_found(client, circle, alice, bob):
     url = u("goals:milestone-toggle", circle, goal_id=mine.pk, milestone_id=theirs.milestones.get().pk)
     assert client.post(url, {"done": "true"}).status_code == 404
     assert theirs.milestones.get().done_at is None
+
+
+def test_the_owner_adds_a_milestone_later_and_a_blank_one_is_refused(client, circle, bob):
+    from peerpact.circles.models import Membership
+    from peerpact.goals import services as goal_services
+
+    goal = goal_services.goal_create(
+        membership=Membership.objects.get(circle=circle, user=bob),
+        actor=bob,
+        title="Learn Spanish",
+        direction="done",
+    )
+    client.force_login(bob)
+    add = reverse(
+        "goals:milestone-add",
+        kwargs={"community": circle.community.slug, "circle": circle.slug, "goal_id": goal.pk},
+    )
+    refused = client.post(add, {"title": "  "})
+    assert refused.status_code == 400
+    assert "This field is required." in refused.content.decode()
+    client.post(add, {"title": "Order coffee in Spanish", "due_on": "2027-01-31"})
+    client.post(add, {"title": "Watch a film without subtitles"})
+    assert list(goal.milestones.values_list("title", flat=True)) == [
+        "Order coffee in Spanish",
+        "Watch a film without subtitles",
+    ]
