@@ -14,6 +14,11 @@ from peerpact.checkins import schedule
 from peerpact.circles.models import Circle, Membership
 
 
+class NextSteps(models.TextChoices):
+    REVIEW = "review", _("Together, at the review session")
+    CHECKIN = "checkin", _("By each member, in their check-in")
+
+
 class Rhythm(models.Model):
     """A circle's schedule: RFC 5545 rules in the circle's time zone."""
 
@@ -38,10 +43,9 @@ class Rhythm(models.Model):
     review_location = models.CharField(
         _("where"), max_length=300, blank=True, help_text=_("A video link or a place.")
     )
-    next_steps_rule = models.CharField(
-        _("next steps decided"), max_length=200, blank=True, help_text=_("Empty: at the review session.")
+    next_steps = models.CharField(
+        _("next steps are decided"), max_length=10, choices=NextSteps.choices, default=NextSteps.REVIEW
     )
-    next_steps_time = models.TimeField(_("next steps time"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -69,11 +73,6 @@ class Rhythm(models.Model):
         if not self.review_rule:
             return None
         return schedule.Rule(self.review_rule, self.starts_on, self.review_time, self.zone)
-
-    def next_steps(self) -> schedule.Rule | None:
-        if not self.next_steps_rule or self.next_steps_time is None:
-            return None
-        return schedule.Rule(self.next_steps_rule, self.starts_on, self.next_steps_time, self.zone)
 
 
 class Blackout(models.Model):

@@ -46,6 +46,7 @@ class RhythmSpec:
     review_time: time = time(19, 0)
     review_duration_minutes: int = 45
     review_location: str = ""
+    next_steps: str = "review"  # NextSteps: at the review session, or in each check-in
 
 
 def rhythm_rule_from_spec(spec: RhythmSpec) -> str:
@@ -71,6 +72,7 @@ def rhythm_validate(*, circle: Circle, spec: RhythmSpec, now: datetime) -> Rhyth
         review_time=spec.review_time,
         review_duration_minutes=spec.review_duration_minutes,
         review_location=spec.review_location.strip(),
+        next_steps=spec.next_steps,
     )
     try:
         upcoming = rhythm.deadlines().upcoming(now, LOOKAHEAD_OCCURRENCES)
@@ -121,6 +123,7 @@ def rhythm_set(*, circle: Circle, actor: Any, spec: RhythmSpec, now: datetime | 
             "review_time",
             "review_duration_minutes",
             "review_location",
+            "next_steps",
         ):
             setattr(rhythm, name, getattr(proposed, name))
         rhythm.updated_by = actor

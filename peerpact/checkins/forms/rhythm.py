@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from peerpact.checkins import schedule
-from peerpact.checkins.models import Rhythm
+from peerpact.checkins.models import NextSteps, Rhythm
 from peerpact.checkins.schedule import Preset
 from peerpact.checkins.services import RhythmSpec
 
@@ -132,6 +132,14 @@ class RhythmForm(forms.Form):
         help_text=_("A video link (https://…) or a place, such as “Library, room 2”."),
     )
 
+    next_steps = forms.ChoiceField(
+        label=_("Next steps are decided"),
+        choices=NextSteps.choices,
+        initial=NextSteps.REVIEW,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
     def clean(self) -> dict[str, Any] | None:
         data = super().clean() or {}
         if data.get("preset") == Preset.CUSTOM and not (data.get("custom_rule") or "").strip():
@@ -152,6 +160,7 @@ class RhythmForm(forms.Form):
             review_time=data.get("review_time") or DEFAULT_REVIEW,
             review_duration_minutes=data.get("review_duration_minutes") or DEFAULT_REVIEW_MINUTES,
             review_location=data.get("review_location") or "",
+            next_steps=data.get("next_steps") or NextSteps.REVIEW,
         )
 
 
@@ -218,6 +227,7 @@ def rhythm_initial(rhythm: Rhythm | None) -> dict[str, Any]:
         "review_time": rhythm.review_time,
         "review_duration_minutes": rhythm.review_duration_minutes,
         "review_location": rhythm.review_location,
+        "next_steps": rhythm.next_steps,
     }
 
 

@@ -287,3 +287,15 @@ def test_a_saved_rule_reads_as_words_and_opens_the_editor_where_it_was_left(pres
     values = rhythm_initial(rhythm)
     assert (values["preset"], values["weekdays"], values["nth"]) == initial
     assert values["custom_rule"] == (rule if preset == "custom" else "")
+
+
+def test_the_schedule_says_when_next_steps_are_decided(client, weekly, alice, bob):
+    from peerpact.checkins import services
+    from peerpact.checkins.services import RhythmSpec
+
+    client.force_login(bob)
+    page = reverse("checkins:rhythm", kwargs={"community": weekly.community.slug, "circle": weekly.slug})
+    assert "Decided together at the review session" in client.get(page).content.decode()
+    services.rhythm_set(circle=weekly, actor=alice, spec=RhythmSpec(weekdays=["FR"], next_steps="checkin"))
+    assert Rhythm.objects.get(circle=weekly).next_steps == "checkin"
+    assert "Each member sets their next commitments in their check-in." in client.get(page).content.decode()
