@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from peerpact.goals.models import Direction, Goal
+from peerpact.goals.services import GOAL_FIELDS
 from peerpact.lib.forms import LinesField
 
 MILESTONE_MAX_LENGTH = 160
@@ -17,18 +18,7 @@ class GoalForm(forms.ModelForm):
 
     class Meta:
         model = Goal
-        fields = [
-            "title",
-            "why",
-            "direction",
-            "unit",
-            "baseline",
-            "target",
-            "starts_on",
-            "due_on",
-            "status",
-            "visibility",
-        ]
+        fields = list(GOAL_FIELDS)
         widgets = {
             "why": forms.Textarea(attrs={"rows": 3}),
             "direction": forms.RadioSelect,
