@@ -13,7 +13,7 @@ from django.db.models import Prefetch, QuerySet
 from peerpact.checkins import access, schedule
 from peerpact.checkins.models import Blackout, Checkin, Cycle, Pause, Rhythm
 from peerpact.checkins.schedule import State
-from peerpact.circles.models import SEATED, Circle, Membership
+from peerpact.circles.models import SEATED, Circle, Membership, MembershipStatus
 from peerpact.goals.models import Commitment, CommitmentStatus
 
 
@@ -189,7 +189,8 @@ class DueItem:
 def due_for_user(*, user: Any, now: datetime) -> list[DueItem]:
     """Open check-ins of every circle the user sits in, soonest deadline first."""
     memberships = list(
-        Membership.objects.filter(user=user, status__in=SEATED, circle__rhythm__isnull=False)
+        # Paused members are not expected to check in: nothing is "due" for them.
+        Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE, circle__rhythm__isnull=False)
         .exclude(circle__status="archived")
         .select_related("circle", "circle__community", "circle__rhythm")
     )

@@ -131,15 +131,42 @@ def rhythm_set(*, circle: Circle, actor: Any, spec: RhythmSpec, now: datetime | 
         circle.rhythm = rhythm
         current = Cycle.objects.filter(circle=circle).started(now).order_by("-index").first()
         if current is not None:
-            # Future cycles never had check-ins; the current one is re-closed at the new next deadline.
-            Cycle.objects.filter(circle=circle, index__gt=current.index).delete()
-            following = rhythm.deadlines().next_after(current.deadline_at)
-            if following is not None:
-                times = schedule.cycle_times(current.opens_at, current.deadline_at, following, rhythm.grace)
-                current.grace_until, current.closes_at = times.grace_until, times.closes_at
-                current.save(update_fields=["grace_until", "closes_at"])
+            _reschedule_after(current, rhythm)
         cycles_ensure(circle=circle, now=now)
     return rhythm
+
+
+def _reschedule_after(current: Cycle, rhythm: Rhythm) -> None:
+    """Re-time the cycles after `current` with a new rule; `current` keeps its deadline.
+
+    The next cycle is updated in place rather than recreated: members' commitments for it (made in
+    this cycle's check-in) hang on its row. Cycles beyond it hold nothing yet and are dropped.
+    """
+    deadlines = rhythm.deadlines()
+    following = deadlines.next_after(current.deadline_at)
+    upcoming = Cycle.objects.filter(circle_id=current.circle_id, index__gt=current.index).order_by("index")
+    if following is None:
+        upcoming.delete()
+        return
+    times = schedule.cycle_times(current.opens_at, current.deadline_at, following, rhythm.grace)
+    current.grace_until, current.closes_at = times.grace_until, times.closes_at
+    current.save(update_fields=["grace_until", "closes_at"])
+    nxt = upcoming.first()
+    if nxt is None:
+        return
+    Cycle.objects.filter(circle_id=current.circle_id, index__gt=nxt.index).delete()
+    after = deadlines.next_after(following)
+    if after is None:
+        nxt.delete()
+        return
+    times = schedule.cycle_times(current.deadline_at, following, after, rhythm.grace)
+    nxt.opens_at, nxt.deadline_at, nxt.grace_until, nxt.closes_at = (
+        times.opens_at,
+        times.deadline_at,
+        times.grace_until,
+        times.closes_at,
+    )
+    nxt.save(update_fields=["opens_at", "deadline_at", "grace_until", "closes_at"])
 
 
 def cycles_ensure(*, circle: Circle, now: datetime) -> list[Cycle]:

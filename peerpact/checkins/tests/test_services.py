@@ -260,3 +260,28 @@ def test_an_unreadable_custom_rule_gets_a_helpful_message(circle, alice, clock):
             circle=circle, actor=alice, spec=RhythmSpec(preset="custom", custom_rule="every tuesday")
         )
     assert "FREQ=WEEKLY" in error.value.message_dict["custom_rule"][0]
+
+
+def test_changing_the_schedule_keeps_commitments_made_for_the_next_cycle(weekly, alice, bob, clock):
+    bob_in = _membership(weekly, bob)
+    cycle1 = Cycle.objects.get(circle=weekly, index=1)
+    services.checkin_submit(
+        membership=bob_in,
+        cycle=cycle1,
+        actor=bob,
+        expected_version=None,
+        answers=CheckinAnswers(next_commitments=[NewCommitment("Draft the proposal")]),
+    )
+    services.rhythm_set(
+        circle=weekly, actor=alice, spec=RhythmSpec(weekdays=["TU"], deadline_time=time(9, 0))
+    )
+    kept = Commitment.objects.get(membership=bob_in, text="Draft the proposal")
+    assert kept.cycle.index == 2
+    assert kept.cycle.opens_at == cycle1.deadline_at
+    assert kept.cycle.deadline_at.astimezone(weekly.rhythm.zone).weekday() == 1  # now a Tuesday
+    assert Cycle.objects.filter(circle=weekly).count() == 2
+
+
+def test_nothing_is_due_for_a_paused_member(weekly, bob, clock):
+    services.pause_start(membership=_membership(weekly, bob), actor=bob, starts_on=date(2026, 1, 5))
+    assert selectors.due_for_user(user=bob, now=datetime(2026, 1, 8, 12, 0, tzinfo=UTC)) == []
