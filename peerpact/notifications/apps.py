@@ -8,3 +8,8 @@ class NotificationsConfig(AppConfig):
     name = "peerpact.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from peerpact.notifications import outbox, worker
+
+        worker.register(outbox.outbox_deliver_batch)

@@ -21,8 +21,15 @@ def absolute_url(path: str) -> str:
     return path if path.startswith(("http://", "https://")) else f"{settings.SITE_URL}{path}"
 
 
-def email_send(*, to: str, template: str, context: dict[str, Any], language: str = "") -> None:
-    """Render `<template>_subject.txt`, `.txt` and `.html` in the recipient's language and send."""
+def email_render(
+    *,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    language: str = "",
+    headers: dict[str, str] | None = None,
+) -> EmailMultiAlternatives:
+    """Render `<template>_subject.txt`, `.txt` and `.html` in the recipient's language."""
     context = {**context, "site_url": settings.SITE_URL}
     if "url" in context:
         context["url"] = absolute_url(context["url"])
@@ -31,7 +38,12 @@ def email_send(*, to: str, template: str, context: dict[str, Any], language: str
         text = render_to_string(f"{template}.txt", context)
         html = render_to_string(f"{template}.html", context)
     message = EmailMultiAlternatives(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}", body=text, to=[to]
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}", body=text, to=[to], headers=headers or {}
     )
     message.attach_alternative(html, "text/html")
-    message.send()
+    return message
+
+
+def email_send(*, to: str, template: str, context: dict[str, Any], language: str = "") -> None:
+    """Render an email in the recipient's language and send it now."""
+    email_render(to=to, template=template, context=context, language=language).send()

@@ -71,8 +71,13 @@ def test_a_failing_unit_does_not_kill_the_worker(units, settings, caplog):
     assert "a due-work unit failed" in caplog.text
 
 
-def test_the_worker_process_stops_promptly_on_sigterm():
-    env = {**os.environ, "DEBUG": "true", "WORKER_IDLE_SECONDS": "30"}
+def test_the_worker_process_stops_promptly_on_sigterm(tmp_path):
+    # Its own migrated SQLite file, whatever database the suite itself runs on.
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(DEBUG="true", WORKER_IDLE_SECONDS="30", SQLITE_PATH=str(tmp_path / "worker.sqlite3"))
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=120
+    )
     process = subprocess.Popen(
         [sys.executable, "manage.py", "worker"],
         cwd=ROOT,
@@ -93,3 +98,17 @@ def test_the_worker_process_stops_promptly_on_sigterm():
         assert "worker stopped" in process.stdout.read()
     finally:
         process.kill()
+
+
+@pytest.mark.django_db
+def test_the_heartbeat_records_the_process_and_its_work(monkeypatch):
+    from peerpact.notifications.management.commands.worker import Heartbeat
+    from peerpact.notifications.models import WorkerHeartbeat
+
+    heartbeat = Heartbeat()
+    monkeypatch.setattr(Heartbeat, "EVERY", 0.0)
+    heartbeat.beat(busy=True)
+    heartbeat.beat(busy=True)
+    row = WorkerHeartbeat.objects.get()
+    assert row.name == heartbeat.name and str(os.getpid()) in row.name
+    assert row.processed == 2 and row.seen_at >= row.started_at

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    INAPP = "inapp", _("In the app")
+
+
+class MessageState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class MessageQuerySet(models.QuerySet["Message"]):
+    def deliverable(self, now: datetime) -> MessageQuerySet:
+        """Due and unclaimed, or claimed by a worker whose lease ran out (it crashed mid-send)."""
+        return self.filter(
+            Q(state=MessageState.PENDING, due_at__lte=now)
+            | Q(state=MessageState.SENDING, lease_until__lt=now)
+        )
+
+    def unread_inapp(self, user: object) -> MessageQuerySet:
+        return self.filter(
+            recipient=user, channel=Channel.INAPP, state=MessageState.SENT, read_at__isnull=True
+        )
+
+
+class Message(models.Model):
+    """Every message to a person is a row first (the outbox); the worker delivers it.
+
+    It knows no domain: apps give a template name and a JSON context. It is rendered at delivery time,
+    in the recipient's language, so a late retry still speaks the right language.
+    """
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    kind = models.CharField(max_length=60, help_text=_("What this message is about, e.g. checkin.reminder."))
+    template = models.CharField(max_length=120)
+    context = models.JSONField(default=dict, blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    # Unique: a scheduler may run as often as it likes; the same (recipient, kind, occurrence) is one row.
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    due_at = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=MessageState.choices, default=MessageState.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=40, blank=True, help_text=_("The claim that holds the lease."))
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["-created_at"]
+        indexes = [
+            # Read by outbox_deliver_batch (the worker): pending rows by due time, expired leases.
+            models.Index(fields=["state", "due_at"], name="outbox_due"),
+            models.Index(fields=["state", "lease_until"], name="outbox_lease"),
+            # The in-app notification centre and its unread count.
+            models.Index(fields=["recipient", "channel", "read_at"], name="outbox_inbox"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient_id} ({self.channel}, {self.state})"
+
+
+class WorkerHeartbeat(models.Model):
+    """One row per running worker process, touched every loop; /healthz and the admin read it."""
+
+    name = models.CharField(max_length=200, unique=True)
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField()
+    processed = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+        ordering = ["-seen_at"]
+
+    def __str__(self) -> str:
+        return self.name
