@@ -91,6 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
                 "django.template.context_processors.csp",
+                "peerpact.notifications.context_processors.unread",
             ],
             "builtins": ["django.templatetags.i18n"],
         },

@@ -19,6 +19,7 @@ urlpatterns = [
     path("c/<slug:community>/circles/<slug:circle>/", include("peerpact.checkins.urls")),
     path("c/<slug:community>/circles/<slug:circle>/goals/", include("peerpact.goals.urls")),
     path("calendar/", include("peerpact.checkins.feed_urls")),
+    path("notifications/", include("peerpact.notifications.urls")),
     path("invite/<str:token>/", circle_views.invitation_accept, name="invitation-accept"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -42,6 +42,8 @@ from peerpact.communities.models import (
 )
 from peerpact.goals import services as goal_services
 from peerpact.goals.models import Goal
+from peerpact.notifications import outbox
+from peerpact.notifications.models import Channel, Message
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +65,8 @@ GET_ONLY = {
     "feeds:ical",
     "goals:list",
     "goals:detail",
+    "notifications:center",
+    "notifications:badge",
 }
 
 
@@ -126,7 +130,18 @@ def build_world() -> SimpleNamespace:
     dave_goal = goal_services.goal_create(
         membership=dave_seat, actor=dave, title="Ten applications", target=10, milestones=["CV"]
     )
+    bob_notice, _created = outbox.message_enqueue(
+        recipient=bob,
+        kind="test.notice",
+        channel=Channel.INAPP,
+        template="emails/notice",
+        context={"title": "Hi", "body": "Hello"},
+        due_at=timezone.now(),
+        dedupe_key="matrix-notice",
+    )
+    outbox.outbox_deliver_batch(now=timezone.now())
     return SimpleNamespace(
+        bob_notice=bob_notice,
         bob_goal=bob_goal,
         bob_milestone=bob_goal.milestones.get(),
         bob_private_goal=goal_services.goal_create(
@@ -196,6 +211,7 @@ TARGETS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "bobs-checkin": lambda w: k(w, checkin_id=w.bob_checkin.pk),
     "blackout": lambda w: k(w, blackout_id=w.blackout.pk),
     "feed": lambda w: {"token": w.bob_feed.token},
+    "bob-notice": lambda w: {"message_id": w.bob_notice.pk},
     "bob-goal": lambda w: k(w, goal_id=w.bob_goal.pk),
     "bob-private-goal": lambda w: k(w, goal_id=w.bob_private_goal.pk),
     "dave-goal": lambda w: k(w, goal_id=w.dave_goal.pk),
@@ -343,6 +359,9 @@ MY_FEEDS = Effect(
     lambda w: sorted(CalendarFeed.objects.filter(circle__isnull=True).values_list("user__email", "token")),
     LOGGED_IN,
 )
+
+READ_ALL = Effect({}, lambda w: Message.objects.filter(read_at__isnull=False).count(), "bob")
+OPEN_NOTICE = Effect({}, lambda w: fresh(w.bob_notice, "read_at"), "bob")
 
 GOAL_FORM = {
     "title": "Matrix goal",
@@ -493,6 +512,13 @@ ROWS = [
     post("feeds:settings",                   "-",          "login 302 302 302 302 302 302 302", MY_FEEDS),
     get("feeds:ical",                        "feed",       "200   200 200 200 200 200 200 200"),
     get("feeds:ical[unknown]",               "bad-token",  "404   404 404 404 404 404 404 404"),
+    # Notifications: only bob has one (in-app, unread).
+    get("notifications:center",              "-",          "login 200 200 200 200 200 200 200"),
+    get("notifications:badge",               "-",          "login 200 200 200 200 200 200 200"),
+    get("notifications:read-all",            "-",          POST_ONLY),
+    post("notifications:read-all",           "-",          "login 302 302 302 302 302 302 302", READ_ALL),
+    get("notifications:open",                "bob-notice", POST_ONLY),
+    post("notifications:open",               "bob-notice", "login 404 404 404 302 404 404 404", OPEN_NOTICE),
     # Goals: bob has a shared goal with a milestone and a private one; organizers see both.
     get("goals:list",                        "circle",     "login 404 404 404 200 200 200 200"),
     get("goals:create",                      "circle",     "login 404 404 404 200 200 403 403"),

@@ -47,3 +47,15 @@ def email_render(
 def email_send(*, to: str, template: str, context: dict[str, Any], language: str = "") -> None:
     """Render an email in the recipient's language and send it now."""
     email_render(to=to, template=template, context=context, language=language).send()
+
+
+def inbox_mark_read(*, user: Any, message_id: int | None = None) -> int:
+    """Mark one in-app notification (or all of them) as read. Returns how many changed."""
+    from django.utils import timezone
+
+    from peerpact.notifications.models import Message
+
+    unread = Message.objects.unread_inapp(user)
+    if message_id is not None:
+        unread = unread.filter(pk=message_id)
+    return unread.update(read_at=timezone.now())

@@ -1,0 +1,56 @@
+"""The in-app notification centre."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST, require_safe
+
+from peerpact.accounts.http import AuthedRequest
+from peerpact.lib.htmx import is_htmx
+from peerpact.notifications import selectors, services
+from peerpact.notifications.models import Channel, Message, MessageState
+
+
+@login_required
+@require_safe
+def center(request: AuthedRequest) -> HttpResponse:
+    return render(
+        request,
+        "notifications/center.html",
+        {
+            "notices": selectors.inbox_for(user=request.user),
+            "unread": selectors.unread_count(user=request.user),
+        },
+    )
+
+
+@login_required
+@require_safe
+def badge(request: AuthedRequest) -> HttpResponse:
+    """htmx: the unread count in the header, refreshed now and then."""
+    return render(request, "notifications/_badge.html", {"unread": selectors.unread_count(user=request.user)})
+
+
+@login_required
+@require_POST
+def mark_all_read(request: AuthedRequest) -> HttpResponse:
+    services.inbox_mark_read(user=request.user)
+    if is_htmx(request):
+        return render(request, "notifications/_badge.html", {"unread": 0})
+    return redirect("notifications:center")
+
+
+@login_required
+@require_POST
+def open_notice(request: AuthedRequest, message_id: int) -> HttpResponse:
+    """Mark a notification read and go to what it is about."""
+    message = get_object_or_404(
+        Message, pk=message_id, recipient=request.user, channel=Channel.INAPP, state=MessageState.SENT
+    )
+    services.inbox_mark_read(user=request.user, message_id=message.pk)
+    if message.url and url_has_allowed_host_and_scheme(message.url, allowed_hosts={request.get_host()}):
+        return redirect(message.url)
+    return redirect("notifications:center")
