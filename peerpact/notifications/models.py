@@ -78,6 +78,31 @@ class Message(models.Model):
         return f"{self.kind} → {self.recipient_id} ({self.channel}, {self.state})"
 
 
+class Preference(models.Model):
+    """How a person wants to hear from PeerPact: per kind and channel, quiet hours, a daily cap."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    # "kind:channel" pairs the person switched off, e.g. "checkin.reminder:email".
+    muted = models.JSONField(default=list, blank=True)
+    quiet_from = models.TimeField(_("quiet from"), null=True, blank=True, help_text=_("In your time zone."))
+    quiet_until = models.TimeField(_("quiet until"), null=True, blank=True)
+    daily_cap = models.PositiveSmallIntegerField(
+        _("at most this many messages a day"), default=6, help_text=_("Per channel, in your time zone.")
+    )
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self) -> str:
+        return f"preferences of {self.user_id}"
+
+    def wants(self, kind: str, channel: str) -> bool:
+        return f"{kind}:{channel}" not in self.muted and f"*:{channel}" not in self.muted
+
+
 class WorkerHeartbeat(models.Model):
     """One row per running worker process, touched every loop; /healthz and the admin read it."""
 

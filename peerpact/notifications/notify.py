@@ -1,0 +1,119 @@
+"""`notify`: the one way apps send something to a person. It honours their preferences.
+
+For each channel the person has not muted for this kind, a message is put in the outbox:
+
+- due times that fall in the person's quiet hours (in their own time zone) move to the end of them;
+- once the day's cap for a channel is reached (counted on the person's local calendar day), further
+  messages for that day are kept as `cancelled` with the reason, so nothing vanishes silently.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from peerpact.notifications import outbox
+from peerpact.notifications.models import Channel, Message, MessageState, Preference
+
+DEFAULT_CHANNELS = (Channel.INAPP, Channel.EMAIL)
+
+
+def preference_for(user: Any) -> Preference:
+    preference, _created = Preference.objects.get_or_create(user=user)
+    return preference
+
+
+def _zone(user: Any) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(getattr(user, "timezone", "") or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def _in_quiet_hours(local: time, start: time, end: time) -> bool:
+    if start == end:
+        return False
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end  # spans midnight, e.g. 22:00-07:00
+
+
+def after_quiet_hours(when: datetime, *, preference: Preference, zone: zoneinfo.ZoneInfo) -> datetime:
+    """`when`, or the end of the quiet hours it falls in (local wall time, DST-safe)."""
+    start, end = preference.quiet_from, preference.quiet_until
+    if start is None or end is None:
+        return when
+    local = when.astimezone(zone)
+    if not _in_quiet_hours(local.timetz().replace(tzinfo=None), start, end):
+        return when
+    day = local.date() if local.time() < end else local.date() + timedelta(days=1)
+    wake = datetime.combine(day, end).replace(tzinfo=zone, fold=0).astimezone(UTC)
+    return max(wake, when)
+
+
+@dataclass
+class Sent:
+    channel: str
+    message: Message
+    created: bool
+
+
+def notify(
+    *,
+    recipient: Any,
+    kind: str,
+    template: str,
+    context: dict[str, Any],
+    due_at: datetime,
+    dedupe_key: str,
+    url: str = "",
+    channels: tuple[str, ...] = DEFAULT_CHANNELS,
+) -> list[Sent]:
+    """Queue `kind` for `recipient` on every channel they have not muted. Idempotent per dedupe key."""
+    preference = preference_for(recipient)
+    zone = _zone(recipient)
+    results = []
+    for channel in channels:
+        if not preference.wants(kind, channel):
+            continue
+        due = after_quiet_hours(due_at, preference=preference, zone=zone)
+        message, created = outbox.message_enqueue(
+            recipient=recipient,
+            kind=kind,
+            channel=channel,
+            template=template,
+            context=context,
+            due_at=due,
+            dedupe_key=f"{dedupe_key}:{channel}",
+            url=url,
+        )
+        if created and _over_daily_cap(message, preference=preference, zone=zone):
+            Message.objects.filter(pk=message.pk).update(
+                state=MessageState.CANCELLED, last_error="daily cap reached"
+            )
+            message.state = MessageState.CANCELLED
+        results.append(Sent(channel=channel, message=message, created=created))
+    return results
+
+
+def _over_daily_cap(message: Message, *, preference: Preference, zone: zoneinfo.ZoneInfo) -> bool:
+    local_day = message.due_at.astimezone(zone).date()
+    start = datetime.combine(local_day, time.min).replace(tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(local_day + timedelta(days=1), time.min).replace(tzinfo=zone).astimezone(UTC)
+    same_day = Message.objects.filter(
+        recipient_id=message.recipient_id,
+        channel=message.channel,
+        due_at__gte=start,
+        due_at__lt=end,
+        pk__lt=message.pk,
+    ).exclude(state=MessageState.CANCELLED)
+    return same_day.count() >= preference.daily_cap
+
+
+def notifications_cancel(*, dedupe_prefix: str) -> int:
+    """Withdraw messages that have not gone out yet (e.g. a reminder once the check-in is in)."""
+    return Message.objects.filter(dedupe_key__startswith=dedupe_prefix, state=MessageState.PENDING).update(
+        state=MessageState.CANCELLED, last_error="no longer needed"
+    )

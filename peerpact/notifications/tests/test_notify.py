@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from peerpact.notifications.models import Channel, Message, MessageState
+from peerpact.notifications.notify import after_quiet_hours, notifications_cancel, notify, preference_for
+
+pytestmark = pytest.mark.django_db
+
+
+def send(user, key, due, kind="checkin.reminder"):
+    return notify(
+        recipient=user,
+        kind=kind,
+        template="emails/notice",
+        context={"title": "t", "body": "b"},
+        due_at=due,
+        dedupe_key=key,
+    )
+
+
+def test_every_unmuted_channel_gets_one_message_however_often_it_is_called(bob):
+    due = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    first = send(bob, "reminder:1", due)
+    again = send(bob, "reminder:1", due)
+    assert [s.channel for s in first] == [Channel.INAPP, Channel.EMAIL]
+    assert all(s.created for s in first) and not any(s.created for s in again)
+    assert Message.objects.count() == 2
+
+
+def test_a_muted_kind_and_channel_is_skipped(bob):
+    preference = preference_for(bob)
+    preference.muted = ["checkin.reminder:email"]
+    preference.save()
+    sent = send(bob, "reminder:1", datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+    assert [s.channel for s in sent] == [Channel.INAPP]
+    assert (
+        send(bob, "other:1", datetime(2026, 3, 2, 12, 0, tzinfo=UTC), kind="feedback.kudos")[1].channel
+        == "email"
+    )
+
+
+@pytest.mark.parametrize(
+    ("zone", "quiet", "due_utc", "expected_local"),
+    [
+        # Kathmandu (+05:45), quiet 22:00-07:00 across midnight: 23:30 local waits until 07:00 next day.
+        ("Asia/Kathmandu", (time(22), time(7)), datetime(2026, 3, 2, 17, 45), datetime(2026, 3, 3, 7, 0)),
+        # 03:00 local also waits, but only until 07:00 the same day.
+        ("Asia/Kathmandu", (time(22), time(7)), datetime(2026, 3, 2, 21, 15), datetime(2026, 3, 3, 7, 0)),
+        # Outside the quiet hours nothing moves.
+        ("Asia/Kathmandu", (time(22), time(7)), datetime(2026, 3, 2, 6, 15), datetime(2026, 3, 2, 12, 0)),
+        # A daytime window (12:00-14:00) in Madrid.
+        ("Europe/Madrid", (time(12), time(14)), datetime(2026, 3, 2, 11, 30), datetime(2026, 3, 2, 14, 0)),
+        # The night clocks go forward in Madrid: 01:30 local waits until 07:00 CEST (05:00 UTC).
+        ("Europe/Madrid", (time(22), time(7)), datetime(2026, 3, 29, 0, 30), datetime(2026, 3, 29, 7, 0)),
+        # Chatham (+13:45 in summer): late evening waits until the morning.
+        ("Pacific/Chatham", (time(21), time(8)), datetime(2026, 1, 10, 9, 0), datetime(2026, 1, 11, 8, 0)),
+    ],
+)
+def test_quiet_hours_hold_messages_until_they_end_in_the_persons_zone(
+    bob, zone, quiet, due_utc, expected_local
+):
+    preference = preference_for(bob)
+    preference.quiet_from, preference.quiet_until = quiet
+    tz = ZoneInfo(zone)
+    moved = after_quiet_hours(due_utc.replace(tzinfo=UTC), preference=preference, zone=tz)
+    assert moved.astimezone(tz).replace(tzinfo=None) == expected_local
+
+
+def test_quiet_hours_apply_when_queuing(bob):
+    bob.timezone = "Asia/Kathmandu"
+    bob.save()
+    preference = preference_for(bob)
+    preference.quiet_from, preference.quiet_until = time(22), time(7)
+    preference.save()
+    sent = send(bob, "late-night", datetime(2026, 3, 2, 17, 45, tzinfo=UTC))  # 23:30 in Kathmandu
+    assert sent[0].message.due_at == datetime(2026, 3, 3, 1, 15, tzinfo=UTC)  # 07:00 in Kathmandu
+
+
+def test_the_daily_cap_keeps_extra_messages_as_cancelled_with_the_reason(bob):
+    preference = preference_for(bob)
+    preference.daily_cap = 2
+    preference.save()
+    for i in range(3):
+        notify(
+            recipient=bob,
+            kind="k",
+            template="emails/notice",
+            context={},
+            due_at=datetime(2026, 3, 2, 9 + i, tzinfo=UTC),
+            dedupe_key=f"cap:{i}",
+            channels=(Channel.EMAIL,),
+        )
+    states = list(Message.objects.order_by("pk").values_list("state", "last_error"))
+    assert states == [("pending", ""), ("pending", ""), ("cancelled", "daily cap reached")]
+    notify(
+        recipient=bob,
+        kind="k",
+        template="emails/notice",
+        context={},
+        due_at=datetime(2026, 3, 3, 9, tzinfo=UTC),
+        dedupe_key="cap:next-day",
+        channels=(Channel.EMAIL,),
+    )
+    assert Message.objects.get(dedupe_key="cap:next-day:email").state == MessageState.PENDING
+
+
+def test_pending_messages_can_be_withdrawn_by_prefix(bob):
+    send(bob, "checkin:7:3:reminder-24h", datetime(2026, 3, 2, 9, tzinfo=UTC))
+    send(bob, "checkin:7:4:reminder-24h", datetime(2026, 3, 9, 9, tzinfo=UTC))
+    assert notifications_cancel(dedupe_prefix="checkin:7:3:") == 2
+    assert Message.objects.filter(state=MessageState.PENDING).count() == 2
