@@ -10,8 +10,9 @@ class CheckinsConfig(AppConfig):
     verbose_name = _("Check-ins")
 
     def ready(self) -> None:
-        from peerpact.checkins import services
+        from peerpact.checkins import reminders, services
         from peerpact.notifications import worker
 
         worker.register(services.cycles_materialize)
         worker.register(services.pauses_sync)
+        worker.register(reminders.reminders_schedule)

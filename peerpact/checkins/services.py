@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from peerpact.checkins import access, schedule
+from peerpact.checkins import access, reminders, schedule
 from peerpact.checkins.models import Blackout, CalendarFeed, Checkin, Cycle, Pause, Rhythm, new_feed_token
 from peerpact.circles.models import Circle, Membership, MembershipStatus
 from peerpact.goals import services as goal_services
@@ -439,6 +439,7 @@ def checkin_submit(
         _apply_commitment_reviews(membership, cycle, answers.reviews, now)
         _apply_progress(membership, cycle, answers.progress, now)
         _add_next_commitments(membership, cycle, answers.next_commitments, now)
+        reminders.reminders_withdraw(membership=membership, cycle=cycle)
     return checkin
 
 

@@ -26,6 +26,7 @@ def _send_email(message: Message) -> None:
         template=message.template,
         context={**message.context, "recipient": recipient, **({"url": message.url} if message.url else {})},
         language=getattr(recipient, "language", ""),
+        zone=getattr(recipient, "timezone", ""),
         headers={"Message-ID": message_id(message), "X-PeerPact-Kind": message.kind},
     )
     email.send()

@@ -24,7 +24,7 @@ def inbox_for(*, user: Any, limit: int = 50) -> list[Notice]:
     )[:limit]
     notices = []
     for message in rows:
-        context = {**message.context, "recipient": user}
+        context = {**message.context, "recipient": user, "url": message.url}
         title = render_to_string(f"{message.template}_subject.txt", context).strip()
         body = render_to_string(f"{message.template}.txt", context).strip()
         notices.append(Notice(message=message, title=title, body=body))

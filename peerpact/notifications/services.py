@@ -7,12 +7,13 @@ transaction that caused it commits.
 from __future__ import annotations
 
 import logging
+import zoneinfo
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 logger = logging.getLogger(__name__)
 
@@ -28,12 +29,13 @@ def email_render(
     context: dict[str, Any],
     language: str = "",
     headers: dict[str, str] | None = None,
+    zone: str = "",
 ) -> EmailMultiAlternatives:
-    """Render `<template>_subject.txt`, `.txt` and `.html` in the recipient's language."""
+    """Render `<template>_subject.txt`, `.txt` and `.html` in the recipient's language and time zone."""
     context = {**context, "site_url": settings.SITE_URL}
     if "url" in context:
         context["url"] = absolute_url(context["url"])
-    with translation.override(language or settings.LANGUAGE_CODE):
+    with translation.override(language or settings.LANGUAGE_CODE), timezone.override(_zone_or_utc(zone)):
         subject = render_to_string(f"{template}_subject.txt", context).strip().replace("\n", " ")
         text = render_to_string(f"{template}.txt", context)
         html = render_to_string(f"{template}.html", context)
@@ -42,6 +44,13 @@ def email_render(
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+def _zone_or_utc(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
 
 
 def email_send(*, to: str, template: str, context: dict[str, Any], language: str = "") -> None:

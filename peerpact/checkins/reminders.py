@@ -1,0 +1,151 @@
+"""The check-in reminder scheduler: a worker unit that turns the rhythm into messages.
+
+Per member and cycle it may send, through `notifications.notify` (which applies each person's muted
+kinds, quiet hours and daily cap):
+
+| kind | when | only if |
+|---|---|---|
+| `checkin.opened` | when the cycle opens | — |
+| `checkin.reminder` | 24 h and 2 h before the deadline | nothing submitted yet |
+| `checkin.late` | half-way through the grace period (at most 12 h after the deadline) | nothing submitted |
+| `checkin.missed` | when the grace period ends — a supportive note, never shaming | nothing submitted |
+
+Nothing goes to paused members, to members excused by a blackout, or to someone who joined after the
+moment in question. Each message has a dedupe key `checkin:<membership>:<cycle>:<slot>`, so any number
+of passes and workers create it once; a reminder that is more than `STALE_AFTER` late (the worker was
+down) is skipped rather than sent out of place. Submitting a check-in withdraws its pending reminders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.urls import reverse
+
+from peerpact.checkins.models import Blackout, Checkin, Cycle, Pause
+from peerpact.circles.models import Membership, MembershipStatus
+from peerpact.goals.models import Commitment
+from peerpact.notifications.models import Message
+from peerpact.notifications.notify import notifications_cancel, notify
+
+REMINDER_OFFSETS = (timedelta(hours=24), timedelta(hours=2))
+STALE_AFTER = timedelta(hours=3)
+LATE_NUDGE_MAX = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class Slot:
+    key: str
+    kind: str
+    template: str
+    due_at: datetime
+    needs_silence: bool  # only while nothing has been submitted
+
+
+def slots(cycle: Cycle) -> list[Slot]:
+    """Every message a cycle may cause, with its due time."""
+    late_at = cycle.deadline_at + min((cycle.grace_until - cycle.deadline_at) / 2, LATE_NUDGE_MAX)
+    found = [Slot("opened", "checkin.opened", "emails/checkin_opened", cycle.opens_at, needs_silence=False)]
+    for offset in REMINDER_OFFSETS:
+        due = cycle.deadline_at - offset
+        if due > cycle.opens_at:
+            hours = int(offset.total_seconds() // 3600)
+            found.append(Slot(f"reminder-{hours}h", "checkin.reminder", "emails/checkin_reminder", due, True))
+    if cycle.grace_until > cycle.deadline_at:
+        found.append(Slot("late", "checkin.late", "emails/checkin_late", late_at, True))
+    found.append(Slot("missed", "checkin.missed", "emails/checkin_missed", cycle.grace_until, True))
+    return found
+
+
+def dedupe_prefix(membership_id: int, cycle_id: int) -> str:
+    return f"checkin:{membership_id}:{cycle_id}:"
+
+
+def reminders_schedule(*, now: datetime) -> bool:
+    """Worker unit: queue every reminder that has come due. True if it queued anything."""
+    cycles = list(
+        Cycle.objects.filter(opens_at__lte=now, grace_until__gte=now - STALE_AFTER)
+        .exclude(circle__status="archived")
+        .select_related("circle", "circle__community")
+    )
+    if not cycles:
+        return False
+    circle_ids = {c.circle_id for c in cycles}
+    members = list(
+        Membership.objects.filter(circle_id__in=circle_ids, status=MembershipStatus.ACTIVE).select_related(
+            "user"
+        )
+    )
+    submitted = set(
+        Checkin.objects.filter(cycle__in=cycles, submitted_at__isnull=False).values_list(
+            "membership_id", "cycle_id"
+        )
+    )
+    blackouts = list(Blackout.objects.filter(circle_id__in=circle_ids))
+    pauses = list(Pause.objects.filter(membership__in=members, resumed_at__isnull=True))
+    # Quiet hours only ever move a message later, so nothing of these cycles is due before they opened.
+    earliest = min(c.opens_at for c in cycles)
+    existing = set(
+        Message.objects.filter(dedupe_key__startswith="checkin:", due_at__gte=earliest).values_list(
+            "dedupe_key", flat=True
+        )
+    )
+    queued = False
+    for cycle in cycles:
+        zone = ZoneInfo(cycle.circle.timezone)
+        deadline_day = cycle.deadline_at.astimezone(zone).date()
+        if any(b.circle_id == cycle.circle_id and b.covers(deadline_day) for b in blackouts):
+            continue
+        for membership in (m for m in members if m.circle_id == cycle.circle_id):
+            if any(
+                p.membership_id == membership.pk and p.covers(deadline_day, cycle.deadline_at) for p in pauses
+            ):
+                continue
+            joined = membership.joined_at or membership.created_at
+            done = (membership.pk, cycle.pk) in submitted
+            for slot in slots(cycle):
+                key = f"{dedupe_prefix(membership.pk, cycle.pk)}{slot.key}"
+                if slot.due_at > now or now - slot.due_at > STALE_AFTER or joined > slot.due_at:
+                    continue
+                if (slot.needs_silence and done) or f"{key}:email" in existing or f"{key}:inapp" in existing:
+                    continue
+                notify(
+                    recipient=membership.user,
+                    kind=slot.kind,
+                    template=slot.template,
+                    due_at=slot.due_at,
+                    dedupe_key=key,
+                    url=_checkin_url(cycle),
+                    context=_context(cycle, membership, slot),
+                )
+                queued = True
+    return queued
+
+
+def _checkin_url(cycle: Cycle) -> str:
+    return reverse(
+        "checkins:checkin-cycle",
+        kwargs={"community": cycle.circle.community.slug, "circle": cycle.circle.slug, "index": cycle.index},
+    )
+
+
+def _context(cycle: Cycle, membership: Membership, slot: Slot) -> dict[str, object]:
+    context: dict[str, object] = {
+        "title": cycle.circle.name,
+        "circle": cycle.circle.name,
+        "cycle": cycle.index,
+        "deadline": cycle.deadline_at.isoformat(),
+        "grace_until": cycle.grace_until.isoformat(),
+    }
+    if slot.key == "opened":
+        context["commitments"] = list(
+            Commitment.objects.filter(membership=membership, cycle=cycle).values_list("text", flat=True)[:10]
+        )
+    return context
+
+
+def reminders_withdraw(*, membership: Membership, cycle: Cycle) -> int:
+    """The check-in is in: pending reminders for it are no longer needed."""
+    return notifications_cancel(dedupe_prefix=dedupe_prefix(membership.pk, cycle.pk))
