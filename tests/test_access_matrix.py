@@ -43,7 +43,7 @@ from peerpact.communities.models import (
 from peerpact.goals import services as goal_services
 from peerpact.goals.models import Goal
 from peerpact.notifications import outbox
-from peerpact.notifications.models import Channel, Message
+from peerpact.notifications.models import Channel, Message, Preference
 
 pytestmark = pytest.mark.django_db
 
@@ -361,6 +361,11 @@ MY_FEEDS = Effect(
 )
 
 READ_ALL = Effect({}, lambda w: Message.objects.filter(read_at__isnull=False).count(), "bob")
+PREFS = Effect(
+    {"daily_cap": "3"},
+    lambda w: sorted(Preference.objects.filter(daily_cap=3).values_list("user__email", flat=True)),
+    LOGGED_IN,
+)
 OPEN_NOTICE = Effect({}, lambda w: fresh(w.bob_notice, "read_at"), "bob")
 
 GOAL_FORM = {
@@ -515,6 +520,8 @@ ROWS = [
     # Notifications: only bob has one (in-app, unread).
     get("notifications:center",              "-",          "login 200 200 200 200 200 200 200"),
     get("notifications:badge",               "-",          "login 200 200 200 200 200 200 200"),
+    get("notifications:preferences",         "-",          "login 200 200 200 200 200 200 200"),
+    post("notifications:preferences",        "-",          "login 302 302 302 302 302 302 302", PREFS),
     get("notifications:read-all",            "-",          POST_ONLY),
     post("notifications:read-all",           "-",          "login 302 302 302 302 302 302 302", READ_ALL),
     get("notifications:open",                "bob-notice", POST_ONLY),

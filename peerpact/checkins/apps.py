@@ -16,3 +16,13 @@ class CheckinsConfig(AppConfig):
         worker.register(services.cycles_materialize)
         worker.register(services.pauses_sync)
         worker.register(reminders.reminders_schedule)
+        from peerpact.notifications import kinds
+
+        kinds.register("checkin.opened", _("A new cycle starts"), _("With the commitments you made for it."))
+        kinds.register(
+            "checkin.reminder", _("Reminders before a deadline"), _("24 hours and 2 hours before.")
+        )
+        kinds.register(
+            "checkin.late", _("A nudge in the grace period"), _("Only if your update is not in yet.")
+        )
+        kinds.register("checkin.missed", _("A note after a missed cycle"), _("Supportive, never shaming."))

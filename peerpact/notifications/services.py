@@ -68,3 +68,18 @@ def inbox_mark_read(*, user: Any, message_id: int | None = None) -> int:
     if message_id is not None:
         unread = unread.filter(pk=message_id)
     return unread.update(read_at=timezone.now())
+
+
+def preference_update(
+    *, user: Any, muted: list[str], quiet_from: Any, quiet_until: Any, daily_cap: int
+) -> Any:
+    """Save how a person wants to hear from PeerPact."""
+    from peerpact.notifications.notify import preference_for
+
+    preference = preference_for(user)
+    preference.muted = sorted(set(muted))
+    preference.quiet_from, preference.quiet_until = quiet_from, quiet_until
+    preference.daily_cap = daily_cap
+    preference.full_clean()
+    preference.save(update_fields=["muted", "quiet_from", "quiet_until", "daily_cap"])
+    return preference

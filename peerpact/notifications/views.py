@@ -54,3 +54,28 @@ def open_notice(request: AuthedRequest, message_id: int) -> HttpResponse:
     if message.url and url_has_allowed_host_and_scheme(message.url, allowed_hosts={request.get_host()}):
         return redirect(message.url)
     return redirect("notifications:center")
+
+
+@login_required
+def preferences(request: AuthedRequest) -> HttpResponse:
+    from django.contrib import messages
+    from django.utils.translation import gettext as _
+
+    from peerpact.notifications.forms import PreferenceForm
+    from peerpact.notifications.notify import preference_for
+
+    preference = preference_for(request.user)
+    form = PreferenceForm(request.POST or None, preference=preference)
+    if request.method == "POST" and form.is_valid():
+        services.preference_update(
+            user=request.user,
+            muted=form.muted(),
+            quiet_from=form.cleaned_data["quiet_from"],
+            quiet_until=form.cleaned_data["quiet_until"],
+            daily_cap=form.cleaned_data["daily_cap"],
+        )
+        messages.success(request, _("Notification settings saved."))
+        return redirect("notifications:preferences")
+    return render(
+        request, "notifications/preferences.html", {"form": form}, status=400 if form.errors else 200
+    )

@@ -69,3 +69,35 @@ def test_someone_elses_notification_is_not_found(client, bob, alice):
     client.force_login(alice)
     assert client.post(reverse("notifications:open", kwargs={"message_id": message.pk})).status_code == 404
     assert Message.objects.get(pk=message.pk).read_at is None
+
+
+def test_preferences_mute_a_kind_set_quiet_hours_and_keep_input_on_errors(client, bob):
+    from peerpact.notifications.notify import preference_for
+
+    client.force_login(bob)
+    page = client.get(reverse("notifications:preferences")).content.decode()
+    assert "Reminders before a deadline" in page
+    everything_but_reminder_email = {
+        f"{kind.replace('.', '__')}__{channel}": "on"
+        for kind in ("checkin.opened", "checkin.reminder", "checkin.late", "checkin.missed")
+        for channel in ("email", "inapp")
+        if (kind, channel) != ("checkin.reminder", "email")
+    }
+    bad = client.post(
+        reverse("notifications:preferences"),
+        {**everything_but_reminder_email, "quiet_from": "22:00", "daily_cap": "4"},
+    )
+    assert bad.status_code == 400
+    assert 'value="22:00"' in bad.content.decode()
+    client.post(
+        reverse("notifications:preferences"),
+        {**everything_but_reminder_email, "quiet_from": "22:00", "quiet_until": "07:00", "daily_cap": "4"},
+    )
+    preference = preference_for(bob)
+    assert preference.muted == ["checkin.reminder:email"]
+    assert (str(preference.quiet_from), str(preference.quiet_until), preference.daily_cap) == (
+        "22:00:00",
+        "07:00:00",
+        4,
+    )
+    assert not preference.wants("checkin.reminder", "email") and preference.wants("checkin.reminder", "inapp")
