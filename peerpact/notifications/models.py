@@ -109,7 +109,7 @@ class WorkerHeartbeat(models.Model):
     name = models.CharField(max_length=200, unique=True)
     started_at = models.DateTimeField()
     seen_at = models.DateTimeField()
-    processed = models.PositiveBigIntegerField(default=0)
+    processed = models.PositiveBigIntegerField(default=0, help_text=_("Loop passes that found work."))
 
     class Meta:
         verbose_name = _("worker heartbeat")

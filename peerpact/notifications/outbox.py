@@ -5,10 +5,12 @@ Any number of worker processes on any number of machines may run `outbox_deliver
 - A claim is a *lease*. On PostgreSQL due rows are picked with `FOR UPDATE SKIP LOCKED`, so two workers
   never pick the same row; on SQLite the IMMEDIATE transaction serializes claimers. The claim stamps a
   fresh token on the rows, and every later write checks it (compare-and-set).
+- Before each send the worker renews that message's lease in one guarded UPDATE, so a slow batch never
+  lets another worker take over a message that is about to go out.
 - A worker that dies mid-send leaves rows in `sending`; when their lease ends another worker retries
   them. Delivery is therefore at-least-once across crashes: a receiver can drop the rare repeat by the
-  stable Message-ID. The window is the lease (`LEASE`): only a worker that sent but died before marking
-  the row can cause a repeat.
+  stable Message-ID. Only a message that was sent but not yet marked when its worker died can repeat —
+  at most one per dead worker (measured in test_outbox_processes.py).
 - A failing row is retried with exponential backoff and full jitter, then marked `failed` after
   `MAX_ATTEMPTS`. It never stops the queue: every other row is still delivered.
 """
@@ -25,6 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from peerpact.notifications.models import Message, MessageState
 
@@ -103,8 +106,14 @@ def message_deliver(*, message: Message, token: str, now: datetime) -> bool:
     """Send one claimed message; mark it sent, or schedule a retry, or give up. True if sent."""
     from peerpact.notifications import channels
 
-    if not Message.objects.filter(pk=message.pk, claimed_by=token, state=MessageState.SENDING).exists():
-        return False  # our lease ran out and another worker took the message over: do not send it twice
+    # Renew the lease for this one message right before sending, in one guarded UPDATE: if our lease
+    # ran out and another worker took the message over, we do not send it a second time; if it is still
+    # ours, no one can take it over for another LEASE, however long the rest of the batch took.
+    renewed = Message.objects.filter(pk=message.pk, claimed_by=token, state=MessageState.SENDING).update(
+        lease_until=max(now, timezone.now()) + LEASE
+    )
+    if not renewed:
+        return False
     try:
         channels.send(message)
     except Exception as exc:

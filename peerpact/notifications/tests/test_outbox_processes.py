@@ -7,6 +7,7 @@ backend into its own directory, which tells us exactly which process sent what.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import signal
@@ -28,6 +29,7 @@ from peerpact.notifications import outbox
 from peerpact.notifications.models import Channel, Message, MessageState, WorkerHeartbeat
 
 ROOT = Path(__file__).resolve().parents[3]
+logger = logging.getLogger(__name__)
 
 pytestmark = [
     pytest.mark.postgres,
@@ -125,9 +127,10 @@ def sent_ids(mail_dir: Path) -> list[str]:
 
 
 def enqueue(users: list[Any], count: int, prefix: str) -> list[Message]:
+    """`count` due email messages, spread over `users`: the rows message_enqueue would make, in bulk."""
     due = timezone.now() - timedelta(minutes=1)
-    for i in range(count):
-        outbox.message_enqueue(
+    Message.objects.bulk_create(
+        Message(
             recipient=users[i % len(users)],
             kind="test.notice",
             channel=Channel.EMAIL,
@@ -137,6 +140,8 @@ def enqueue(users: list[Any], count: int, prefix: str) -> list[Message]:
             dedupe_key=f"{prefix}:{i}",
             url="/c/x/",
         )
+        for i in range(count)
+    )
     return list(Message.objects.order_by("pk"))
 
 
@@ -169,7 +174,7 @@ def test_four_worker_processes_deliver_two_thousand_messages_exactly_once(member
     assert WorkerHeartbeat.objects.count() == 4
     spread = [len(ids) for ids in per_worker]
     assert sum(1 for n in spread if n) > 1, f"one process did all the work: {spread}"
-    print(f"\n2,000 messages, 4 worker processes: {elapsed:.1f}s wall; sent per process: {spread}")
+    logger.info("2,000 messages, 4 worker processes: %.1fs wall; sent per process: %s", elapsed, spread)
 
 
 def test_a_worker_killed_mid_batch_loses_nothing_once_its_lease_expires(members, tmp_path):
@@ -186,9 +191,10 @@ def test_a_worker_killed_mid_batch_loses_nothing_once_its_lease_expires(members,
             assert slow.poll() is None, f"the slow worker exited early:\n{first_log.read_text()[-3000:]}"
             assert time.monotonic() < deadline, "the slow worker sent too little in 60s"
             time.sleep(0.01)
-        slow.send_signal(signal.SIGKILL)
+        slow.send_signal(signal.SIGKILL)  # no chance to finish the batch or mark anything
     finally:
-        slow.kill()
+        if slow.poll() is None:
+            slow.kill()
         slow.wait()
     before_restart = sent_ids(first_mail)
     states = Counter(Message.objects.values_list("state", flat=True))
@@ -209,12 +215,15 @@ def test_a_worker_killed_mid_batch_loses_nothing_once_its_lease_expires(members,
     assert set(sent) == {outbox.message_id(m) for m in messages}, "a message was lost"
     repeats = {mid: n for mid, n in sent.items() if n > 1}
     # At-least-once: only a message that went out but was not yet marked sent when the process died
-    # can repeat. The outbox marks each message right after sending it, so a sequential worker has
-    # at most one such message (the documented bound is one claimed batch, outbox.BATCH).
-    assert sum(n - 1 for n in repeats.values()) <= 1 <= outbox.BATCH, repeats
-    assert all(n == 2 for n in repeats.values())
+    # can repeat. A loose bound is the claimed batch (outbox.BATCH); but the outbox marks each message
+    # right after sending it, so a worker that sends one at a time leaves at most one such message.
+    extra_copies = sum(n - 1 for n in sent.values())
+    assert extra_copies <= 1, repeats
     assert set(repeats) <= {outbox.message_id(m) for m in messages if m.pk in in_flight}
-    print(
-        f"\nkilled after {len(before_restart)} sent, {states[MessageState.SENDING]} rows in flight; "
-        f"the restarted worker sent {len(sent_ids(second_mail))}; repeats: {len(repeats)}"
+    logger.info(
+        "killed after %d sent with %d rows in flight; the restarted worker sent %d; repeats: %d",
+        len(before_restart),
+        states[MessageState.SENDING],
+        len(sent_ids(second_mail)),
+        len(repeats),
     )

@@ -40,7 +40,7 @@ def test_run_once_reports_whether_any_unit_had_work(units):
     assert calls == ["idle", "busy"]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the loop closes connections, as in production
 def test_once_mode_drains_due_work_then_exits(units, settings):
     settings.WORKER_IDLE_SECONDS = 1
     queue = [1, 2, 3]
@@ -54,9 +54,12 @@ def test_once_mode_drains_due_work_then_exits(units, settings):
     worker.register(drain)
     call_command("worker", "--once")
     assert queue == []
+    from peerpact.notifications.models import WorkerHeartbeat
+
+    assert WorkerHeartbeat.objects.get().processed == 3  # written on exit, though the run was short
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_failing_unit_does_not_kill_the_worker(units, settings, caplog):
     settings.WORKER_IDLE_SECONDS = 1
     attempts = []

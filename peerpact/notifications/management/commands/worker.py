@@ -34,9 +34,10 @@ class Heartbeat:
         self.last = time.monotonic()
         self.passes = 0
 
-    def beat(self, *, busy: bool) -> None:
+    def beat(self, *, busy: bool, force: bool = False) -> None:
+        """Count a pass that found work; write the row every EVERY seconds (or now, when forced)."""
         self.passes += busy
-        if time.monotonic() - self.last < self.EVERY:
+        if not force and time.monotonic() - self.last < self.EVERY:
             return
         WorkerHeartbeat.objects.filter(pk=self.row.pk).update(
             seen_at=timezone.now(), processed=F("processed") + self.passes
@@ -73,6 +74,7 @@ class Command(BaseCommand):
                 break
             if not busy:
                 self.nap(seconds=settings.WORKER_IDLE_SECONDS)
+        self.heartbeat.beat(busy=False, force=True)  # a short --once run still leaves its mark
         logger.info("worker stopped")
 
     def nap(self, *, seconds: float) -> None:
