@@ -44,6 +44,7 @@ from peerpact.goals import services as goal_services
 from peerpact.goals.models import Goal
 from peerpact.notifications import outbox
 from peerpact.notifications.models import Channel, Message, Preference
+from peerpact.notifications.unsubscribe import unsubscribe_token
 
 pytestmark = pytest.mark.django_db
 
@@ -212,6 +213,8 @@ TARGETS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "blackout": lambda w: k(w, blackout_id=w.blackout.pk),
     "feed": lambda w: {"token": w.bob_feed.token},
     "bob-notice": lambda w: {"message_id": w.bob_notice.pk},
+    "unsub": lambda w: {"token": unsubscribe_token(user_id=w.users["bob"].pk, kind="checkin.late")},
+    "unsub-forged": lambda w: {"token": "forged-token"},
     "bob-goal": lambda w: k(w, goal_id=w.bob_goal.pk),
     "bob-private-goal": lambda w: k(w, goal_id=w.bob_private_goal.pk),
     "dave-goal": lambda w: k(w, goal_id=w.dave_goal.pk),
@@ -366,6 +369,12 @@ PREFS = Effect(
     lambda w: sorted(Preference.objects.filter(daily_cap=3).values_list("user__email", flat=True)),
     LOGGED_IN,
 )
+UNSUBSCRIBE = Effect(
+    {},
+    lambda w: list(Preference.objects.filter(user=w.users["bob"]).values_list("muted", flat=True)),
+    "anonymous erin carol dave bob alice otto olivia",
+)
+NO_UNSUBSCRIBE = Effect({}, lambda w: list(Preference.objects.values_list("muted", flat=True)))
 OPEN_NOTICE = Effect({}, lambda w: fresh(w.bob_notice, "read_at"), "bob")
 
 GOAL_FORM = {
@@ -414,6 +423,7 @@ def row(id: str, method: str, target: str, expect: str, effect: Effect | None = 
 
 POST_ONLY = "login 405 405 405 405 405 405 405"
 HIDDEN = "login 404 404 404 404 404 404 404"
+HIDDEN_TO_ALL = "404 404 404 404 404 404 404 404"
 
 
 def get(id: str, target: str, expect: str) -> Row:
@@ -522,6 +532,10 @@ ROWS = [
     get("notifications:badge",               "-",          "login 200 200 200 200 200 200 200"),
     get("notifications:preferences",         "-",          "login 200 200 200 200 200 200 200"),
     post("notifications:preferences",        "-",          "login 302 302 302 302 302 302 302", PREFS),
+    # Unsubscribe links need no login: the signed token is the proof, so anyone holding it may use it.
+    get("notifications:unsubscribe",         "unsub",      "200   200 200 200 200 200 200 200"),
+    post("notifications:unsubscribe",        "unsub",      "200   200 200 200 200 200 200 200", UNSUBSCRIBE),
+    post("notifications:unsubscribe[forged]", "unsub-forged", HIDDEN_TO_ALL, NO_UNSUBSCRIBE),
     get("notifications:read-all",            "-",          POST_ONLY),
     post("notifications:read-all",           "-",          "login 302 302 302 302 302 302 302", READ_ALL),
     get("notifications:open",                "bob-notice", POST_ONLY),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from peerpact.notifications.models import Channel, Message
-from peerpact.notifications.services import email_render
+from peerpact.notifications.services import absolute_url, email_render
+from peerpact.notifications.unsubscribe import unsubscribe_path
 
 
 def send(message: Message) -> None:
@@ -19,6 +20,7 @@ def _send_email(message: Message) -> None:
     from peerpact.notifications.outbox import message_id
 
     recipient = message.recipient
+    unsubscribe = absolute_url(unsubscribe_path(user_id=recipient.pk, kind=message.kind))
     if not recipient.is_active or not recipient.email:
         raise ValueError("the recipient has no active email address")
     email = email_render(
@@ -27,6 +29,11 @@ def _send_email(message: Message) -> None:
         context={**message.context, "recipient": recipient, **({"url": message.url} if message.url else {})},
         language=getattr(recipient, "language", ""),
         zone=getattr(recipient, "timezone", ""),
-        headers={"Message-ID": message_id(message), "X-PeerPact-Kind": message.kind},
+        headers={
+            "Message-ID": message_id(message),
+            "X-PeerPact-Kind": message.kind,
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
     )
     email.send()

@@ -83,3 +83,15 @@ def preference_update(
     preference.full_clean()
     preference.save(update_fields=["muted", "quiet_from", "quiet_until", "daily_cap"])
     return preference
+
+
+def email_mute(*, user: Any, kind: str) -> Any:
+    """Stop emails of one kind for one person (what an unsubscribe link does)."""
+    from peerpact.notifications.notify import preference_for
+
+    preference = preference_for(user)
+    key = f"{kind}:email"
+    if key not in preference.muted:
+        preference.muted = sorted({*preference.muted, key})
+        preference.save(update_fields=["muted"])
+    return preference

@@ -12,4 +12,5 @@ urlpatterns = [
     path("settings/", views.preferences, name="preferences"),
     path("read/", views.mark_all_read, name="read-all"),
     path("<int:message_id>/open/", views.open_notice, name="open"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

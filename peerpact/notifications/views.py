@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from peerpact.accounts.http import AuthedRequest
@@ -78,4 +79,29 @@ def preferences(request: AuthedRequest) -> HttpResponse:
         return redirect("notifications:preferences")
     return render(
         request, "notifications/preferences.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@csrf_exempt  # RFC 8058: mail clients POST without a session or CSRF token; the signed token is the proof
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """Stop one kind of email for one person, without logging in. GET asks; POST (one click) does it."""
+    from django.contrib.auth import get_user_model
+
+    from peerpact.notifications.kinds import all_kinds
+    from peerpact.notifications.unsubscribe import unsubscribe_read
+
+    found = unsubscribe_read(token)
+    user = get_user_model().objects.filter(pk=found[0]).first() if found else None
+    if found is None or user is None:
+        return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=404)
+    kind = found[1]
+    labels = {k.name: k.label for k in all_kinds()}
+    done = False
+    if request.method == "POST":
+        services.email_mute(user=user, kind=kind)
+        done = True
+    return render(
+        request,
+        "notifications/unsubscribe.html",
+        {"label": labels.get(kind, kind), "done": done, "email": user.email},
     )
