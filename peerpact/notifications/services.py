@@ -6,6 +6,7 @@ transaction that caused it commits.
 
 from __future__ import annotations
 
+import email.policy
 import logging
 import zoneinfo
 from typing import Any
@@ -20,6 +21,17 @@ logger = logging.getLogger(__name__)
 
 def absolute_url(path: str) -> str:
     return path if path.startswith(("http://", "https://")) else f"{settings.SITE_URL}{path}"
+
+
+class PeerPactEmail(EmailMultiAlternatives):
+    """Email whose long header values (the List-Unsubscribe URL) stay literal.
+
+    With the default 78-character folding, a URL longer than a line is turned into RFC 2047
+    encoded-words, which mail clients do not read as a link. RFC 5322 allows lines up to 998 octets.
+    """
+
+    def message(self, *, policy: Any = None) -> Any:
+        return super().message(policy=(policy or email.policy.default).clone(max_line_length=998))
 
 
 def email_render(
@@ -39,7 +51,7 @@ def email_render(
         subject = render_to_string(f"{template}_subject.txt", context).strip().replace("\n", " ")
         text = render_to_string(f"{template}.txt", context)
         html = render_to_string(f"{template}.html", context)
-    message = EmailMultiAlternatives(
+    message = PeerPactEmail(
         subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}", body=text, to=[to], headers=headers or {}
     )
     message.attach_alternative(html, "text/html")
