@@ -30,7 +30,7 @@ from peerpact.communities.models import (
     CommunityRole,
     InvitationKind,
 )
-from peerpact.notifications.services import email_send
+from peerpact.notifications.notify import notify
 
 User = get_user_model()
 
@@ -194,21 +194,31 @@ def circle_invite(
         membership.status_changed_at = timezone.now()
         membership.full_clean(exclude=["circle", "user"])
         membership.save()
-    transaction.on_commit(lambda: _send_circle_invitation_email(membership))
+        _notify_invited(membership)
     return membership
 
 
-def _send_circle_invitation_email(membership: Membership) -> None:
-    email_send(
-        to=membership.user.email,
+def _notify_invited(membership: Membership) -> None:
+    """Tell an existing community member about a circle invitation (in the same transaction)."""
+    circle = membership.circle
+    notify(
+        recipient=membership.user,
+        kind="circle.invitation",
         template="emails/circle_invitation",
+        due_at=timezone.now(),
+        url=_circle_url(circle),
+        dedupe_key=f"circle.invitation:{membership.pk}:{_stamp(membership)}",
         context={
-            "membership": membership,
-            "inviter": membership.invited_by,
-            "url": _circle_url(membership.circle),
+            "title": circle.name,
+            "circle": circle.name,
+            "note": membership.decision_message,
+            "inviter": membership.invited_by.name if membership.invited_by else "",
         },
-        language=membership.user.language,
     )
+
+
+def _stamp(membership: Membership) -> str:
+    return f"{(membership.status_changed_at or membership.created_at).timestamp():.6f}"
 
 
 def invitation_accept(*, invitation: CommunityInvitation, user: Any) -> CommunityMembership:
@@ -292,21 +302,30 @@ def membership_request_join(
             membership = _seat_or_waitlist(circle, membership, **extra)
         else:
             membership = _set_status(membership, MembershipStatus.REQUESTED, **extra)
-    if membership.status == MembershipStatus.REQUESTED:
-        transaction.on_commit(lambda: _send_request_emails(membership))
+        if membership.status == MembershipStatus.REQUESTED:
+            _notify_facilitators_of_request(membership)
     return membership
 
 
-def _send_request_emails(membership: Membership) -> None:
+def _notify_facilitators_of_request(membership: Membership) -> None:
     facilitators = Membership.objects.filter(
         circle=membership.circle, role=MemberRole.FACILITATOR, status__in=SEATED
     ).select_related("user")
+    circle = membership.circle
     for facilitator in facilitators:
-        email_send(
-            to=facilitator.user.email,
+        notify(
+            recipient=facilitator.user,
+            kind="circle.request",
             template="emails/join_request",
-            context={"membership": membership, "url": _circle_url(membership.circle) + "members/"},
-            language=facilitator.user.language,
+            due_at=timezone.now(),
+            url=_circle_url(circle) + "members/",
+            dedupe_key=f"circle.request:{membership.pk}:{_stamp(membership)}:{facilitator.pk}",
+            context={
+                "title": circle.name,
+                "circle": circle.name,
+                "requester": membership.user.name,
+                "answers": membership.application_answers,
+            },
         )
 
 
@@ -335,16 +354,25 @@ def membership_decide(*, actor: Any, membership: Membership, approve: bool, mess
                 )
             else:
                 result = _set_status(membership, MembershipStatus.ACTIVE, decision_message=message.strip())
-    transaction.on_commit(lambda: _send_decision_email(result))
+        _notify_decision(result)
     return result
 
 
-def _send_decision_email(membership: Membership) -> None:
-    email_send(
-        to=membership.user.email,
+def _notify_decision(membership: Membership) -> None:
+    circle = membership.circle
+    notify(
+        recipient=membership.user,
+        kind="circle.decision",
         template="emails/join_decision",
-        context={"membership": membership, "url": _circle_url(membership.circle)},
-        language=membership.user.language,
+        due_at=timezone.now(),
+        url=_circle_url(circle),
+        dedupe_key=f"circle.decision:{membership.pk}:{_stamp(membership)}",
+        context={
+            "title": circle.name,
+            "circle": circle.name,
+            "status": membership.status,
+            "note": membership.decision_message,
+        },
     )
 
 

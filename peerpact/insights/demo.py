@@ -13,6 +13,7 @@ from peerpact.circles.models import Circle, JoinPolicy, MemberRole, Membership, 
 from peerpact.communities import services as community_services
 from peerpact.communities.models import Community, CommunityRole
 from peerpact.insights.demo_history import build_history
+from peerpact.notifications.models import Channel, Message, MessageState
 
 DEMO_PASSWORD = "peerpact-demo"
 COMMUNITY_SLUG = "northwind-collective"
@@ -159,6 +160,10 @@ def seed_demo() -> tuple[Community, bool]:
         user=users["nora@example.com"],
         charter_accepted=True,
         answers=["A podcast about urban gardening.", "A weekly deadline and people who notice."],
+    )
+    # The demo people are fictional: their queued emails are withdrawn (in-app notifications stay).
+    Message.objects.filter(channel=Channel.EMAIL, state=MessageState.PENDING).update(
+        state=MessageState.CANCELLED, last_error="demo data: fictional people get no email"
     )
     return community, True
 

@@ -13,6 +13,16 @@ from peerpact.communities.models import CommunityInvitation, CommunityMembership
 pytestmark = pytest.mark.django_db
 
 
+def deliver():
+    """Run the worker's delivery unit until the outbox is empty (messages are rows first)."""
+    from django.utils import timezone
+
+    from peerpact.notifications import outbox
+
+    while outbox.outbox_deliver_batch(now=timezone.now()):
+        pass
+
+
 def status_of(circle, user):
     return Membership.objects.get(circle=circle, user=user).status
 
@@ -69,12 +79,16 @@ def test_members_cannot_change_the_circle(circle, bob):
 def test_inviting_a_community_member_creates_an_invited_membership_and_emails_them(
     circle, alice, dave, other_circle, django_capture_on_commit_callbacks
 ):
+    deliver()  # what the fixtures' seating queued
+    mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         membership = services.circle_invite(
             circle=circle, actor=alice, email="DAVE@example.com", message="Join us"
         )
     assert membership.status == MembershipStatus.INVITED
     assert membership.invited_by == alice
+    assert mail.outbox == []  # queued in the outbox, sent by the worker
+    deliver()
     assert [m.to for m in mail.outbox] == [["dave@example.com"]]
     assert "Weekly Wins" in mail.outbox[0].subject
 
@@ -145,6 +159,8 @@ def test_request_circles_need_answers_then_a_decision(
     circle, alice, dave, other_circle, django_capture_on_commit_callbacks
 ):
     _open_up(circle, alice, JoinPolicy.REQUEST, ["Why this circle?"])
+    deliver()  # what the fixtures' seating queued
+    mail.outbox.clear()
     with pytest.raises(ValidationError):
         services.membership_request_join(circle=circle, user=dave, answers=[" "], charter_accepted=True)
     with django_capture_on_commit_callbacks(execute=True):
@@ -153,13 +169,16 @@ def test_request_circles_need_answers_then_a_decision(
         )
     assert membership.status == MembershipStatus.REQUESTED
     assert membership.application_answers == [{"question": "Why this circle?", "answer": "To ship my thesis"}]
+    deliver()
     assert [m.to for m in mail.outbox] == [[alice.email]]  # the facilitator hears about it
+    assert "To ship my thesis" in mail.outbox[0].body
 
     with django_capture_on_commit_callbacks(execute=True):
         decided = services.membership_decide(
             actor=alice, membership=membership, approve=True, message="Welcome!"
         )
     assert decided.status == MembershipStatus.ACTIVE
+    deliver()
     assert mail.outbox[-1].to == [dave.email]
     assert "Welcome!" in mail.outbox[-1].body
 

@@ -41,6 +41,10 @@ def test_seed_demo_builds_a_living_community_and_is_idempotent(capsys):
     )
     assert Pause.objects.exists() and Blackout.objects.filter(circle=wins).exists()
     assert mail.outbox == []  # fictional people get no email
+    from peerpact.notifications.models import Message
+
+    assert not Message.objects.filter(channel="email", state="pending").exists()
+    assert Message.objects.filter(channel="inapp", kind="circle.invitation").exists()
 
 
 def test_demo_people_can_log_in(client):
