@@ -284,11 +284,22 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- Worker
 WORKER_IDLE_SECONDS = env_int("WORKER_IDLE_SECONDS", 5, minimum=1)
 
+# --- Chat (Apprise): allow targets on localhost and private networks (self-hosted ntfy/Matrix on a LAN)
+CHAT_ALLOW_PRIVATE_HOSTS = env_bool("CHAT_ALLOW_PRIVATE_HOSTS", False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "null": {"class": "logging.NullHandler"},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Apprise may quote a chat URL (its secrets) in its log. Each send still captures its warnings
+        # for the result (shown to the target's owner, stored in last_error); they stay out of the logs.
+        "apprise": {"handlers": ["null"], "level": "WARNING", "propagate": False},
+    },
 }

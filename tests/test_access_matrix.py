@@ -43,7 +43,7 @@ from peerpact.communities.models import (
 from peerpact.goals import services as goal_services
 from peerpact.goals.models import Goal
 from peerpact.notifications import outbox
-from peerpact.notifications.models import Channel, Message, Preference
+from peerpact.notifications.models import Channel, ChatTarget, Message, Preference
 from peerpact.notifications.unsubscribe import unsubscribe_token
 
 pytestmark = pytest.mark.django_db
@@ -141,8 +141,11 @@ def build_world() -> SimpleNamespace:
         dedupe_key="matrix-notice",
     )
     outbox.outbox_deliver_batch(now=timezone.now())
+    # Made directly, past the URL checks: a loopback target that a test send refuses without any network.
+    bob_chat = ChatTarget.objects.create(owner=bob, url="json://127.0.0.1:9/matrix", label="Bob's chat")
     return SimpleNamespace(
         bob_notice=bob_notice,
+        bob_chat=bob_chat,
         bob_goal=bob_goal,
         bob_milestone=bob_goal.milestones.get(),
         bob_private_goal=goal_services.goal_create(
@@ -213,6 +216,7 @@ TARGETS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "blackout": lambda w: k(w, blackout_id=w.blackout.pk),
     "feed": lambda w: {"token": w.bob_feed.token},
     "bob-notice": lambda w: {"message_id": w.bob_notice.pk},
+    "bob-chat": lambda w: {"target_id": w.bob_chat.pk},
     "unsub": lambda w: {"token": unsubscribe_token(user_id=w.users["bob"].pk, kind="checkin.late")},
     "unsub-forged": lambda w: {"token": "forged-token"},
     "bob-goal": lambda w: k(w, goal_id=w.bob_goal.pk),
@@ -363,7 +367,8 @@ MY_FEEDS = Effect(
     LOGGED_IN,
 )
 
-READ_ALL = Effect({}, lambda w: Message.objects.filter(read_at__isnull=False).count(), "bob")
+# Everyone with unread in-app notices: invitations (alice, bob, dave) and rita's request (alice).
+READ_ALL = Effect({}, lambda w: Message.objects.filter(read_at__isnull=False).count(), "dave bob alice")
 PREFS = Effect(
     {"daily_cap": "3"},
     lambda w: sorted(Preference.objects.filter(daily_cap=3).values_list("user__email", flat=True)),
@@ -376,6 +381,13 @@ UNSUBSCRIBE = Effect(
 )
 NO_UNSUBSCRIBE = Effect({}, lambda w: list(Preference.objects.values_list("muted", flat=True)))
 OPEN_NOTICE = Effect({}, lambda w: fresh(w.bob_notice, "read_at"), "bob")
+ADD_CHAT = Effect(
+    {"url": "discord://4174216298/JHMHI8qBe7bk2ZwO5U711o3dV_js", "label": "Matrix chat"},
+    lambda w: sorted(ChatTarget.objects.filter(label="Matrix chat").values_list("owner__email", flat=True)),
+    LOGGED_IN,
+)
+TEST_CHAT = Effect({}, lambda w: fresh(w.bob_chat, "last_error", "last_success_at"), "bob")
+REMOVE_CHAT = Effect({}, lambda w: fresh(w.bob_chat, "pk"), "bob")
 
 GOAL_FORM = {
     "title": "Matrix goal",
@@ -540,6 +552,13 @@ ROWS = [
     post("notifications:read-all",           "-",          "login 302 302 302 302 302 302 302", READ_ALL),
     get("notifications:open",                "bob-notice", POST_ONLY),
     post("notifications:open",               "bob-notice", "login 404 404 404 302 404 404 404", OPEN_NOTICE),
+    # Chat targets are personal: everyone has the page; only bob may test or remove his own target.
+    get("notifications:chat",                "-",          "login 200 200 200 200 200 200 200"),
+    post("notifications:chat",               "-",          "login 302 302 302 302 302 302 302", ADD_CHAT),
+    get("notifications:chat-test",           "bob-chat",   POST_ONLY),
+    post("notifications:chat-test",          "bob-chat",   "login 404 404 404 302 404 404 404", TEST_CHAT),
+    get("notifications:chat-remove",         "bob-chat",   POST_ONLY),
+    post("notifications:chat-remove",        "bob-chat",   "login 404 404 404 302 404 404 404", REMOVE_CHAT),
     # Goals: bob has a shared goal with a milestone and a private one; organizers see both.
     get("goals:list",                        "circle",     "login 404 404 404 200 200 200 200"),
     get("goals:create",                      "circle",     "login 404 404 404 200 200 403 403"),

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from peerpact.notifications import outbox
-from peerpact.notifications.models import Message, MessageState, WorkerHeartbeat
+from peerpact.notifications.models import ChatTarget, Message, MessageState, WorkerHeartbeat
 
 
 @admin.register(Message)
@@ -53,3 +53,28 @@ class MessageAdmin(admin.ModelAdmin):
 class WorkerHeartbeatAdmin(admin.ModelAdmin):
     list_display = ("name", "started_at", "seen_at", "processed")
     readonly_fields = ("name", "started_at", "seen_at", "processed")
+
+
+@admin.register(ChatTarget)
+class ChatTargetAdmin(admin.ModelAdmin):
+    """Operators see where chat goes and how it went, never the URL itself: it holds the owner's keys."""
+
+    list_display = ("__str__", "owner", "scope", "scope_id", "masked_url", "is_active", "last_success_at")
+    list_filter = ("is_active", "scope")
+    search_fields = ("label", "owner__email")
+    raw_id_fields = ("owner",)
+    list_select_related = ("owner",)
+    fields = (
+        "label",
+        "masked_url",
+        "owner",
+        "scope",
+        "scope_id",
+        "is_active",
+        "last_error",
+        "last_success_at",
+    )
+    readonly_fields = ("masked_url", "owner", "scope", "scope_id", "last_error", "last_success_at")
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False  # added by their owners (or a group's managers), through the checks of chat_target_add

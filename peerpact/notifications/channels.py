@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from peerpact.notifications.models import Channel, Message
-from peerpact.notifications.services import absolute_url, email_render
+import logging
+
+from peerpact.notifications.models import Channel, ChatTarget, Message
+from peerpact.notifications.services import absolute_url, chat_deliver, email_render, text_render
 from peerpact.notifications.unsubscribe import unsubscribe_path
+
+logger = logging.getLogger(__name__)
 
 
 def send(message: Message) -> None:
@@ -12,8 +16,47 @@ def send(message: Message) -> None:
         _send_email(message)
     elif message.channel == Channel.INAPP:
         return  # delivered by being marked sent: the notification centre shows sent in-app rows
+    elif message.channel == Channel.CHAT:
+        _send_chat(message)
     else:
         raise ValueError(f"unknown channel {message.channel!r}")
+
+
+CHAT_SENT_TO = "_chat_sent_to"  # in Message.context; templates cannot read names starting with _
+
+
+class ChatDeliveryFailed(Exception):
+    """At least one of the person's chat targets did not take the message; the outbox retries."""
+
+
+def _send_chat(message: Message) -> None:
+    recipient = message.recipient
+    if not recipient.is_active:
+        raise ValueError("the recipient's account is not active")
+    # Targets that took this message on an earlier attempt are not sent it again on a retry.
+    done = set(message.context.get(CHAT_SENT_TO, []))
+    targets = [t for t in ChatTarget.objects.active().personal(recipient).order_by("pk") if t.pk not in done]
+    if not targets:
+        # notify() only queues chat for people with a target; theirs was removed since. Nothing to do.
+        logger.info("outbox: message %s has no chat target left to send to", message.pk)
+        return
+    title, text = text_render(
+        template=message.template,
+        context={**message.context, "recipient": recipient, **({"url": message.url} if message.url else {})},
+        language=getattr(recipient, "language", ""),
+        zone=getattr(recipient, "timezone", ""),
+    )
+    body = text.strip()
+    link = absolute_url(message.url) if message.url else ""
+    if link and link not in body:
+        body = f"{body}\n\n{link}"
+    results = chat_deliver(targets=targets, title=title, body=body)
+    failed = [(t, o) for t, o in results if not o.ok]
+    if failed:
+        # Remember who has it, so the retry goes only to the others (no copies in the working chats).
+        message.context = {**message.context, CHAT_SENT_TO: sorted(done | {t.pk for t, o in results if o.ok})}
+        Message.objects.filter(pk=message.pk).update(context=message.context)
+        raise ChatDeliveryFailed("; ".join(f"{t.masked_url}: {o.error}" for t, o in failed))
 
 
 def _send_email(message: Message) -> None:

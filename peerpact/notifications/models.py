@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
     INAPP = "inapp", _("In the app")
+    CHAT = "chat", _("Chat")
 
 
 class MessageState(models.TextChoices):
@@ -118,3 +119,72 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ChatTargetQuerySet(models.QuerySet["ChatTarget"]):
+    def active(self) -> ChatTargetQuerySet:
+        return self.filter(is_active=True)
+
+    def personal(self, user: object) -> ChatTargetQuerySet:
+        return self.filter(owner=user)
+
+    def for_scope(self, scope: str, scope_id: int) -> ChatTargetQuerySet:
+        return self.filter(owner__isnull=True, scope=scope, scope_id=scope_id)
+
+
+class ChatTarget(models.Model):
+    """Where chat messages go: one Apprise URL (Slack, Discord, Teams, Telegram, Matrix, ntfy …).
+
+    A target belongs to one person (`owner`) or to a group named by a generic `scope` and `scope_id`
+    (e.g. "circle", 12): notifications knows no domain, so the app that owns the scope decides who may
+    manage its targets. The URL carries the service's secrets: it is shown back only as `masked_url`.
+    """
+
+    url = models.CharField(_("Apprise URL"), max_length=2000)
+    label = models.CharField(_("label"), max_length=80, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="chat_targets",
+        help_text=_("The person whose messages go here; empty for a group target."),
+    )
+    scope = models.CharField(max_length=40, blank=True, help_text=_("For a group target, e.g. circle."))
+    scope_id = models.PositiveBigIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    last_error = models.TextField(blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ChatTargetQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("chat target")
+        verbose_name_plural = _("chat targets")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="chat_target_person_or_scope",
+                condition=(
+                    Q(owner__isnull=False, scope="", scope_id__isnull=True)
+                    | (Q(owner__isnull=True, scope_id__isnull=False) & ~Q(scope=""))
+                ),
+            ),
+        ]
+        indexes = [
+            # Read by chat_send_to_scope: a group's targets.
+            models.Index(fields=["scope", "scope_id"], name="chat_target_scope"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label or self.masked_url
+
+    @property
+    def masked_url(self) -> str:
+        from peerpact.notifications.chat import url_mask
+
+        return url_mask(self.url)

@@ -1,6 +1,7 @@
 """`notify`: the one way apps send something to a person. It honours their preferences.
 
-For each channel the person has not muted for this kind, a message is put in the outbox:
+For each channel the person has not muted for this kind, a message is put in the outbox (chat only
+when they have an active chat target of their own):
 
 - due times that fall in the person's quiet hours (in their own time zone) move to the end of them;
 - once the day's cap for a channel is reached (counted on the person's local calendar day), further
@@ -15,9 +16,10 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from peerpact.notifications import outbox
-from peerpact.notifications.models import Channel, Message, MessageState, Preference
+from peerpact.notifications.models import Channel, ChatTarget, Message, MessageState, Preference
 
-DEFAULT_CHANNELS = (Channel.INAPP, Channel.EMAIL)
+# Chat only reaches people who added a chat target of their own; for everyone else it is skipped.
+DEFAULT_CHANNELS = (Channel.INAPP, Channel.EMAIL, Channel.CHAT)
 
 
 def preference_for(user: Any) -> Preference:
@@ -77,6 +79,8 @@ def notify(
     results = []
     for channel in channels:
         if not preference.wants(kind, channel):
+            continue
+        if channel == Channel.CHAT and not ChatTarget.objects.active().personal(recipient).exists():
             continue
         due = after_quiet_hours(due_at, preference=preference, zone=zone)
         message, created = outbox.message_enqueue(

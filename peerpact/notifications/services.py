@@ -12,11 +12,19 @@ import zoneinfo
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from peerpact.notifications import chat
+from peerpact.notifications.models import ChatTarget
 
 logger = logging.getLogger(__name__)
+
+# Enough for a few chats per person or group; a cap keeps one account from fanning out without end.
+MAX_CHAT_TARGETS = 10
 
 
 def absolute_url(path: str) -> str:
@@ -44,18 +52,33 @@ def email_render(
     zone: str = "",
 ) -> EmailMultiAlternatives:
     """Render `<template>_subject.txt`, `.txt` and `.html` in the recipient's language and time zone."""
+    subject, text, html = _render(template=template, context=context, language=language, zone=zone, html=True)
+    message = PeerPactEmail(
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}", body=text, to=[to], headers=headers or {}
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def text_render(
+    *, template: str, context: dict[str, Any], language: str = "", zone: str = ""
+) -> tuple[str, str]:
+    """Render `<template>_subject.txt` and `.txt` (a title and a plain text) as an email would read."""
+    subject, text, _html = _render(template=template, context=context, language=language, zone=zone)
+    return subject, text
+
+
+def _render(
+    *, template: str, context: dict[str, Any], language: str, zone: str, html: bool = False
+) -> tuple[str, str, str]:
     context = {**context, "site_url": settings.SITE_URL}
     if "url" in context:
         context["url"] = absolute_url(context["url"])
     with translation.override(language or settings.LANGUAGE_CODE), timezone.override(_zone_or_utc(zone)):
         subject = render_to_string(f"{template}_subject.txt", context).strip().replace("\n", " ")
         text = render_to_string(f"{template}.txt", context)
-        html = render_to_string(f"{template}.html", context)
-    message = PeerPactEmail(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}", body=text, to=[to], headers=headers or {}
-    )
-    message.attach_alternative(html, "text/html")
-    return message
+        markup = render_to_string(f"{template}.html", context) if html else ""
+    return subject, text, markup
 
 
 def _zone_or_utc(name: str) -> zoneinfo.ZoneInfo:
@@ -107,3 +130,90 @@ def email_mute(*, user: Any, kind: str) -> Any:
         preference.muted = sorted({*preference.muted, key})
         preference.save(update_fields=["muted"])
     return preference
+
+
+def chat_target_add(
+    *,
+    url: str,
+    actor: Any,
+    label: str = "",
+    owner: Any = None,
+    scope: str = "",
+    scope_id: int | None = None,
+) -> ChatTarget:
+    """Save a chat target for one person (`owner`) or for a group (`scope`, `scope_id`) once its URL passes.
+
+    A person may only add their own targets. For a group, the app that owns the scope has already decided
+    that `actor` may manage it: notifications knows nothing about circles.
+    """
+    if owner is not None and not scope and scope_id is None:
+        if getattr(actor, "pk", None) != owner.pk:
+            raise PermissionDenied(_("You can only add chat targets for yourself."))
+        existing = ChatTarget.objects.personal(owner)
+    elif owner is None and scope and scope_id is not None:
+        existing = ChatTarget.objects.for_scope(scope, scope_id)
+    else:
+        raise ValueError("give either an owner or a scope with its id")
+    url, label = url.strip(), label.strip()
+    problem = chat.url_problem(url)
+    if problem:
+        raise ValidationError({"url": problem})
+    if existing.count() >= MAX_CHAT_TARGETS:
+        raise ValidationError(
+            _("There are already %(count)d chat targets here. Remove one first.")
+            % {"count": MAX_CHAT_TARGETS}
+        )
+    target = ChatTarget(url=url, label=label, owner=owner, scope=scope, scope_id=scope_id, created_by=actor)
+    target.full_clean()
+    target.save()
+    return target
+
+
+def chat_target_remove(*, target: ChatTarget, actor: Any) -> None:
+    """Delete a chat target, and the secret in its URL with it. Group targets: the caller checked `actor`."""
+    if target.owner_id is not None and target.owner_id != getattr(actor, "pk", None):
+        raise PermissionDenied(_("You can only remove your own chat targets."))
+    target.delete()
+
+
+def chat_deliver(
+    *, targets: list[ChatTarget], title: str, body: str
+) -> list[tuple[ChatTarget, chat.Outcome]]:
+    """Send one message to each target now and note on each how it went (shown to whoever manages it)."""
+    results = []
+    for target in targets:
+        outcome = chat.send(url=target.url, title=title, body=body)
+        if outcome.ok:
+            target.last_success_at, target.last_error = timezone.now(), ""
+        else:
+            target.last_error = outcome.error
+        # An UPDATE, not save(): the owner may have removed the target while it was being sent to.
+        ChatTarget.objects.filter(pk=target.pk).update(
+            last_success_at=target.last_success_at, last_error=target.last_error
+        )
+        results.append((target, outcome))
+    return results
+
+
+def chat_target_test(*, target: ChatTarget, actor: Any) -> chat.Outcome:
+    """Send a test message to a target right away; the outcome says whether it arrived or why not."""
+    if target.owner_id is not None and target.owner_id != getattr(actor, "pk", None):
+        raise PermissionDenied(_("You can only test your own chat targets."))
+    with translation.override(getattr(actor, "language", "") or translation.get_language()):
+        title = _("PeerPact test message")
+        body = _("It works: PeerPact can reach this chat.") + f"\n\n{settings.SITE_URL}/"
+    [(_target, outcome)] = chat_deliver(targets=[target], title=title, body=body)
+    return outcome
+
+
+def chat_send_to_scope(
+    *, scope: str, scope_id: int, title: str, body: str, url: str = ""
+) -> list[tuple[ChatTarget, chat.Outcome]]:
+    """Post a message to every active chat target of a group now (e.g. a circle's "cycle opened").
+
+    Synchronous and outside the outbox (a group has no recipient row): call it from a worker unit, not a
+    request. Failures are returned and noted on each target, never raised.
+    """
+    text = f"{body.strip()}\n\n{absolute_url(url)}" if url else body.strip()
+    targets = list(ChatTarget.objects.active().for_scope(scope, scope_id))
+    return chat_deliver(targets=targets, title=title, body=text)

@@ -1,18 +1,23 @@
-"""The in-app notification centre."""
+"""The in-app notification centre, notification settings and a person's chat targets."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from peerpact.accounts.http import AuthedRequest
+from peerpact.lib.forms import add_service_errors
 from peerpact.lib.htmx import is_htmx
 from peerpact.notifications import selectors, services
-from peerpact.notifications.models import Channel, Message, MessageState
+from peerpact.notifications.forms import ChatTargetForm, PreferenceForm
+from peerpact.notifications.models import Channel, ChatTarget, Message, MessageState
 
 
 @login_required
@@ -59,14 +64,12 @@ def open_notice(request: AuthedRequest, message_id: int) -> HttpResponse:
 
 @login_required
 def preferences(request: AuthedRequest) -> HttpResponse:
-    from django.contrib import messages
-    from django.utils.translation import gettext as _
-
-    from peerpact.notifications.forms import PreferenceForm
     from peerpact.notifications.notify import preference_for
 
     preference = preference_for(request.user)
-    form = PreferenceForm(request.POST or None, preference=preference)
+    has_chat = ChatTarget.objects.active().personal(request.user).exists()
+    channels = [Channel.INAPP, Channel.EMAIL, *([Channel.CHAT] if has_chat else [])]
+    form = PreferenceForm(request.POST or None, preference=preference, channels=channels)
     if request.method == "POST" and form.is_valid():
         services.preference_update(
             user=request.user,
@@ -78,8 +81,63 @@ def preferences(request: AuthedRequest) -> HttpResponse:
         messages.success(request, _("Notification settings saved."))
         return redirect("notifications:preferences")
     return render(
-        request, "notifications/preferences.html", {"form": form}, status=400 if form.errors else 200
+        request,
+        "notifications/preferences.html",
+        {"form": form, "has_chat": has_chat},
+        status=400 if form.errors else 200,
     )
+
+
+@login_required
+def chat(request: AuthedRequest) -> HttpResponse:
+    """A person's own chat targets: the list (secrets masked) and a form to add one."""
+    form = ChatTargetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.chat_target_add(
+                owner=request.user,
+                actor=request.user,
+                url=form.cleaned_data["url"],
+                label=form.cleaned_data["label"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Chat added. Send a test message to make sure it arrives."))
+            return redirect("notifications:chat")
+    return render(
+        request,
+        "notifications/chat.html",
+        {"form": form, "targets": ChatTarget.objects.personal(request.user)},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def chat_test(request: AuthedRequest, target_id: int) -> HttpResponse:
+    """Send a test message through Apprise now and say whether it went out, or why not."""
+    target = get_object_or_404(ChatTarget, pk=target_id, owner=request.user)
+    outcome = services.chat_target_test(target=target, actor=request.user)
+    if outcome.ok:
+        messages.success(request, _("Test message sent to %(target)s.") % {"target": target})
+    else:
+        messages.error(
+            request,
+            _("The test message to %(target)s did not go out: %(error)s")
+            % {"target": target, "error": outcome.error},
+        )
+    return redirect("notifications:chat")
+
+
+@login_required
+@require_POST
+def chat_remove(request: AuthedRequest, target_id: int) -> HttpResponse:
+    target = get_object_or_404(ChatTarget, pk=target_id, owner=request.user)
+    name = str(target)
+    services.chat_target_remove(target=target, actor=request.user)
+    messages.success(request, _("Chat %(target)s removed.") % {"target": name})
+    return redirect("notifications:chat")
 
 
 @csrf_exempt  # RFC 8058: mail clients POST without a session or CSRF token; the signed token is the proof

@@ -77,11 +77,13 @@ def test_preferences_mute_a_kind_set_quiet_hours_and_keep_input_on_errors(client
     client.force_login(bob)
     page = client.get(reverse("notifications:preferences")).content.decode()
     assert "Reminders before a deadline" in page
+    from peerpact.notifications.kinds import all_kinds
+
     everything_but_reminder_email = {
-        f"{kind.replace('.', '__')}__{channel}": "on"
-        for kind in ("checkin.opened", "checkin.reminder", "checkin.late", "checkin.missed")
-        for channel in ("email", "inapp")
-        if (kind, channel) != ("checkin.reminder", "email")
+        f"{kind.name.replace('.', '__')}__{channel}": "on"
+        for kind in all_kinds()
+        for channel in ("email", "inapp", "chat")
+        if (kind.name, channel) != ("checkin.reminder", "email")
     }
     bad = client.post(
         reverse("notifications:preferences"),
