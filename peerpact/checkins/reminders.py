@@ -146,6 +146,10 @@ def _context(cycle: Cycle, membership: Membership, slot: Slot) -> dict[str, obje
     return context
 
 
+WITHDRAWN_ON_CHECKIN = ("reminder-", "late", "missed")  # "opened" is sent whatever happens
+
+
 def reminders_withdraw(*, membership: Membership, cycle: Cycle) -> int:
-    """The check-in is in: pending reminders for it are no longer needed."""
-    return notifications_cancel(dedupe_prefix=dedupe_prefix(membership.pk, cycle.pk))
+    """The check-in is in: pending reminders, nudges and missed notes for it are no longer needed."""
+    prefix = dedupe_prefix(membership.pk, cycle.pk)
+    return sum(notifications_cancel(dedupe_prefix=f"{prefix}{slot}") for slot in WITHDRAWN_ON_CHECKIN)

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -345,11 +346,16 @@ def _sync_membership_pause(membership: Membership, *, today: date, now: datetime
 def pauses_sync(*, now: datetime) -> bool:
     """Worker unit: start pauses that begin today and end those that are over."""
     today = timezone.localdate(now)
-    candidates = Membership.objects.filter(
-        status__in=[MembershipStatus.ACTIVE, MembershipStatus.PAUSED], pauses__resumed_at__isnull=True
-    ).distinct()[:200]
+    covering = Pause.objects.filter(
+        membership=OuterRef("pk"), resumed_at__isnull=True, starts_on__lte=today
+    ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+    # Only memberships whose status is wrong today: active but covered by a pause, or paused but not.
+    due = Membership.objects.filter(
+        Q(status=MembershipStatus.ACTIVE, pk__in=Membership.objects.filter(Exists(covering)).values("pk"))
+        | Q(status=MembershipStatus.PAUSED, pk__in=Membership.objects.exclude(Exists(covering)).values("pk"))
+    )[:500]
     changed = False
-    for membership in candidates:
+    for membership in due:
         changed = _sync_membership_pause(membership, today=today, now=now) or changed
     return changed
 

@@ -43,16 +43,32 @@ def _in_quiet_hours(local: time, start: time, end: time) -> bool:
 
 
 def after_quiet_hours(when: datetime, *, preference: Preference, zone: zoneinfo.ZoneInfo) -> datetime:
-    """`when`, or the end of the quiet hours it falls in (local wall time, DST-safe)."""
+    """`when`, or the first moment after it that is outside the quiet hours (local wall time).
+
+    Usually that is the quiet hours' end on the right day. Around a DST change the end time can be
+    missing (spring-forward: wake at the switch) or happen twice (fall-back: the second time may be the
+    one still ahead); those rare cases are settled by walking forward minute by minute.
+    """
     start, end = preference.quiet_from, preference.quiet_until
     if start is None or end is None:
         return when
-    local = when.astimezone(zone)
-    if not _in_quiet_hours(local.timetz().replace(tzinfo=None), start, end):
+
+    def quiet(instant: datetime) -> bool:
+        return _in_quiet_hours(instant.astimezone(zone).time().replace(tzinfo=None), start, end)
+
+    if not quiet(when):
         return when
+    local = when.astimezone(zone)
     day = local.date() if local.time() < end else local.date() + timedelta(days=1)
-    wake = datetime.combine(day, end).replace(tzinfo=zone, fold=0).astimezone(UTC)
-    return max(wake, when)
+    guess = max(datetime.combine(day, end).replace(tzinfo=zone, fold=0).astimezone(UTC), when)
+    if not quiet(guess) and quiet(guess - timedelta(minutes=1)):
+        return guess
+    step = when.replace(second=0, microsecond=0)
+    for _ in range(26 * 60):  # a quiet window is under 24 h, plus a DST hour
+        step += timedelta(minutes=1)
+        if not quiet(step):
+            return step
+    return guess
 
 
 @dataclass

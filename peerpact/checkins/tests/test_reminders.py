@@ -115,3 +115,24 @@ def test_reminder_emails_show_the_deadline_in_the_recipients_zone(weekly, bob, c
     reminder = next(m for m in mail.outbox if m.to == [bob.email] and "due in" in m.subject)
     assert "Friday 9 January, 12:00 (EST)" in reminder.body  # bob is in New York
     assert "/checkin/1/" in reminder.body
+
+
+def test_an_early_checkin_keeps_the_held_cycle_opened_note(weekly, bob, clock):
+    from peerpact.notifications.notify import preference_for
+
+    preference = preference_for(bob)
+    preference.quiet_from, preference.quiet_until = (
+        datetime(2000, 1, 1, 0).time(),
+        datetime(2000, 1, 1, 23).time(),
+    )
+    preference.save()
+    run_at(clock, datetime(2026, 1, 5, 9, 0, tzinfo=UTC))  # "opened" is held by bob's long quiet hours
+    services.checkin_submit(
+        membership=Membership.objects.get(circle=weekly, user=bob),
+        cycle=Cycle.objects.get(circle=weekly, index=1),
+        actor=bob,
+        answers=CheckinAnswers(),
+        expected_version=None,
+    )
+    opened = Message.objects.get(recipient=bob, dedupe_key__endswith=":opened:email")
+    assert opened.state == MessageState.PENDING

@@ -113,3 +113,21 @@ def test_pending_messages_can_be_withdrawn_by_prefix(bob):
     send(bob, "checkin:7:4:reminder-24h", datetime(2026, 3, 9, 9, tzinfo=UTC))
     assert notifications_cancel(dedupe_prefix="checkin:7:3:") == 2
     assert Message.objects.filter(state=MessageState.PENDING).count() == 2
+
+
+def test_quiet_hours_ending_inside_a_spring_forward_gap_wake_at_the_switch(bob):
+    preference = preference_for(bob)
+    preference.quiet_from, preference.quiet_until = time(23), time(1, 30)
+    london = ZoneInfo("Europe/London")
+    # 00:45 GMT on 29 March 2026 is quiet; at 01:00 UTC clocks jump to 02:00 BST, already past 01:30.
+    moved = after_quiet_hours(datetime(2026, 3, 29, 0, 45, tzinfo=UTC), preference=preference, zone=london)
+    assert moved == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
+
+
+def test_quiet_hours_ending_in_a_repeated_hour_wait_for_the_second_pass(bob):
+    preference = preference_for(bob)
+    preference.quiet_from, preference.quiet_until = time(23), time(3, 30)
+    chatham = ZoneInfo("Pacific/Chatham")
+    # 14:30 UTC on 4 April 2026 is 03:15 on Chatham's second run through 02:45-03:45: still quiet.
+    moved = after_quiet_hours(datetime(2026, 4, 4, 14, 30, tzinfo=UTC), preference=preference, zone=chatham)
+    assert moved == datetime(2026, 4, 4, 14, 45, tzinfo=UTC)
