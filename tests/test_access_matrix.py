@@ -624,7 +624,7 @@ def test_access(client, world, entry: Row, persona: str) -> None:
 
 def test_healthz_is_public_json(client, db) -> None:
     response = client.get(reverse("healthz"))
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json()["status"] == "ok" and response.json()["database"] == "ok"
 
 
 @pytest.mark.parametrize("persona", ["dave", "erin", "carol"])

@@ -54,10 +54,35 @@ def test_demo_people_can_log_in(client):
     assert "Weekly Wins" in client.get("/").content.decode()
 
 
-def test_healthz_reports_the_database(client):
+def test_healthz_reports_the_database_the_worker_and_the_backlog(client, bob):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from peerpact.notifications import outbox
+    from peerpact.notifications.models import WorkerHeartbeat
+
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "worker": {"alive": False, "last_seen": None},
+        "queue": {"due": 0},
+    }
+    now = timezone.now()
+    WorkerHeartbeat.objects.create(name="host:1", started_at=now, seen_at=now - timedelta(seconds=10))
+    outbox.message_enqueue(
+        recipient=bob,
+        kind="k",
+        channel="inapp",
+        template="emails/notice",
+        context={},
+        due_at=now,
+        dedupe_key="h1",
+    )
+    body = client.get("/healthz").json()
+    assert body["worker"]["alive"] is True and body["queue"] == {"due": 1}
 
 
 def test_healthz_answers_plain_http_even_when_https_is_enforced(client, settings):
