@@ -26,3 +26,4 @@ class CheckinsConfig(AppConfig):
             "checkin.late", _("A nudge in the grace period"), _("Only if your update is not in yet.")
         )
         kinds.register("checkin.missed", _("A note after a missed cycle"), _("Supportive, never shaming."))
+        kinds.register("review.reminder", _("Review sessions"), _("An hour before, with the link."))

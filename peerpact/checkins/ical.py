@@ -219,3 +219,25 @@ def _absolute(path: str) -> str:
 
 def _host() -> str:
     return urlsplit(settings.SITE_URL).hostname or "peerpact"
+
+
+def review_invitation(*, circle: Circle, rhythm: Rhythm, starts_at: datetime) -> str:
+    """A one-event calendar (METHOD:PUBLISH) for one review session, to attach to its reminder."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//PeerPact//Review session//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", f"review-{circle.pk}-{starts_at:%Y%m%dT%H%M%SZ}@{_host()}")
+    event.add("dtstamp", starts_at)
+    event.add("dtstart", starts_at.astimezone(UTC))
+    event.add("dtend", (starts_at + timedelta(minutes=rhythm.review_duration_minutes)).astimezone(UTC))
+    event.add("summary", _("Review session: %(circle)s") % {"circle": circle.name})
+    board = _absolute(reverse("checkins:board", kwargs=_circle_kwargs(circle)))
+    event.add("description", _review_description(circle, rhythm.review_location, board))
+    if rhythm.review_location:
+        event.add("location", rhythm.review_location)
+        if _is_link(rhythm.review_location):
+            event.add("url", rhythm.review_location)
+    calendar.add_component(event)
+    return calendar.to_ical().decode()

@@ -20,10 +20,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db.models import Q
 from django.urls import reverse
 
+from peerpact.checkins import ical
 from peerpact.checkins.models import Blackout, Checkin, Cycle, Pause
 from peerpact.circles.models import Membership, MembershipStatus
 from peerpact.goals.models import Commitment
@@ -68,7 +71,7 @@ def reminders_schedule(*, now: datetime) -> bool:
     cycles = list(
         Cycle.objects.filter(opens_at__lte=now, grace_until__gte=now - STALE_AFTER)
         .exclude(circle__status="archived")
-        .select_related("circle", "circle__community")
+        .select_related("circle", "circle__community", "circle__rhythm")
     )
     if not cycles:
         return False
@@ -88,9 +91,9 @@ def reminders_schedule(*, now: datetime) -> bool:
     # Quiet hours only ever move a message later, so nothing of these cycles is due before they opened.
     earliest = min(c.opens_at for c in cycles)
     existing = set(
-        Message.objects.filter(dedupe_key__startswith="checkin:", due_at__gte=earliest).values_list(
-            "dedupe_key", flat=True
-        )
+        Message.objects.filter(
+            Q(dedupe_key__startswith="checkin:") | Q(dedupe_key__startswith="review:"), due_at__gte=earliest
+        ).values_list("dedupe_key", flat=True)
     )
     queued = False
     for cycle in cycles:
@@ -121,7 +124,62 @@ def reminders_schedule(*, now: datetime) -> bool:
                     context=_context(cycle, membership, slot),
                 )
                 queued = True
+    circles = {cycle.circle_id: cycle.circle for cycle in cycles}
+    return _review_reminders(now, members, existing, circles) or queued
+
+
+REVIEW_AHEAD = timedelta(hours=1)
+
+
+def _review_reminders(
+    now: datetime, members: list[Membership], existing: set[str], circles: dict[int, Any]
+) -> bool:
+    """Queue "review in an hour" (with the link and an .ics) for every member of circles meeting soon."""
+    queued = False
+    for circle in circles.values():
+        rhythm = getattr(circle, "rhythm", None)
+        if rhythm is None:
+            continue
+        rule = rhythm.reviews()
+        if rule is None:
+            continue
+        for starts_at in rule.between(now - STALE_AFTER, now + REVIEW_AHEAD):
+            due = starts_at - REVIEW_AHEAD
+            if due > now or now - due > STALE_AFTER:
+                continue
+            invitation = ical.review_invitation(circle=circle, rhythm=rhythm, starts_at=starts_at)
+            for membership in (m for m in members if m.circle_id == circle.pk):
+                key = f"review:{membership.pk}:{starts_at:%Y%m%dT%H%M}"
+                if (membership.joined_at or membership.created_at) > due or f"{key}:email" in existing:
+                    continue
+                notify(
+                    recipient=membership.user,
+                    kind="review.reminder",
+                    template="emails/review_reminder",
+                    due_at=due,
+                    dedupe_key=key,
+                    url=rhythm.review_location if _is_link(rhythm.review_location) else _board_url(circle),
+                    context={
+                        "title": circle.name,
+                        "circle": circle.name,
+                        "starts_at": starts_at.isoformat(),
+                        "minutes": rhythm.review_duration_minutes,
+                        "location": rhythm.review_location,
+                        "attachments": [
+                            {"filename": "review.ics", "content": invitation, "mimetype": "text/calendar"}
+                        ],
+                    },
+                )
+                queued = True
     return queued
+
+
+def _is_link(text: str) -> bool:
+    return text.startswith(("https://", "http://"))
+
+
+def _board_url(circle: Any) -> str:
+    return reverse("checkins:board", kwargs={"community": circle.community.slug, "circle": circle.slug})
 
 
 def _checkin_url(cycle: Cycle) -> str:

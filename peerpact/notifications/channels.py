@@ -79,4 +79,7 @@ def _send_email(message: Message) -> None:
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
+    # Apps may attach small files as text in the JSON context, e.g. an .ics invitation.
+    for attachment in message.context.get("attachments", []):
+        email.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
     email.send()

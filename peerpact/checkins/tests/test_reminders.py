@@ -136,3 +136,23 @@ def test_an_early_checkin_keeps_the_held_cycle_opened_note(weekly, bob, clock):
     )
     opened = Message.objects.get(recipient=bob, dedupe_key__endswith=":opened:email")
     assert opened.state == MessageState.PENDING
+
+
+def test_members_get_the_review_session_an_hour_before_with_the_link_and_an_ics(weekly, bob, clock):
+    import icalendar
+
+    # weekly: reviews on Mondays 19:00 Madrid (18:00 UTC) at https://meet.example/wins.
+    review = datetime(2026, 1, 12, 18, 0, tzinfo=UTC)
+    run_at(clock, review - timedelta(hours=1))
+    run_at(clock, review - timedelta(minutes=59))  # once only
+    outbox.outbox_deliver_batch(now=review - timedelta(minutes=59))
+    sent = [m for m in mail.outbox if m.to == [bob.email] and "meets at" in m.subject]
+    assert len(sent) == 1
+    email = sent[0]
+    assert "13:00 (EST)" in email.subject  # bob's zone
+    assert "https://meet.example/wins" in email.body and "45 minutes" in email.body
+    [(filename, content, mimetype)] = email.attachments
+    assert (filename, mimetype) == ("review.ics", "text/calendar")
+    event = icalendar.Calendar.from_ical(content).walk("VEVENT")[0]
+    assert event.decoded("dtstart") == review
+    assert str(event.get("location")) == "https://meet.example/wins"
