@@ -27,3 +27,6 @@ class CheckinsConfig(AppConfig):
         )
         kinds.register("checkin.missed", _("A note after a missed cycle"), _("Supportive, never shaming."))
         kinds.register("review.reminder", _("Review sessions"), _("An hour before, with the link."))
+        kinds.register(
+            "circle.digest", _("The circle's digest"), _("After each cycle: who checked in, wins, help.")
+        )

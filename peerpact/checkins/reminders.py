@@ -92,7 +92,10 @@ def reminders_schedule(*, now: datetime) -> bool:
     earliest = min(c.opens_at for c in cycles)
     existing = set(
         Message.objects.filter(
-            Q(dedupe_key__startswith="checkin:") | Q(dedupe_key__startswith="review:"), due_at__gte=earliest
+            Q(dedupe_key__startswith="checkin:")
+            | Q(dedupe_key__startswith="review:")
+            | Q(dedupe_key__startswith="digest:"),
+            due_at__gte=earliest,
         ).values_list("dedupe_key", flat=True)
     )
     queued = False
@@ -125,7 +128,69 @@ def reminders_schedule(*, now: datetime) -> bool:
                 )
                 queued = True
     circles = {cycle.circle_id: cycle.circle for cycle in cycles}
+    queued = _digests(now, cycles, members, existing) or queued
     return _review_reminders(now, members, existing, circles) or queued
+
+
+def _digests(now: datetime, cycles: list[Cycle], members: list[Membership], existing: set[str]) -> bool:
+    """When a cycle's grace period ends, each member gets its digest: who checked in, wins, help asked."""
+    queued = False
+    for cycle in cycles:
+        due = cycle.grace_until
+        if due > now or now - due > STALE_AFTER:
+            continue
+        readers = [
+            m
+            for m in members
+            if m.circle_id == cycle.circle_id
+            and (m.joined_at or m.created_at) <= due
+            and f"digest:{m.pk}:{cycle.pk}:email" not in existing
+        ]
+        if not readers:
+            continue
+        context = _digest_context(cycle)
+        for membership in readers:
+            notify(
+                recipient=membership.user,
+                kind="circle.digest",
+                template="emails/circle_digest",
+                due_at=due,
+                dedupe_key=f"digest:{membership.pk}:{cycle.pk}",
+                url=_board_url(cycle.circle) + f"?cycle={cycle.index}",
+                context=context,
+            )
+            queued = True
+    return queued
+
+
+def _digest_context(cycle: Cycle) -> dict[str, object]:
+    """The cycle in a few lines. Only updates shared with the whole circle are quoted."""
+    from peerpact.checkins import selectors
+    from peerpact.checkins.models import CheckinVisibility
+
+    table = selectors.grid(circle=cycle.circle, cycles=[cycle], now=cycle.grace_until)
+    people = []
+    for row in table.rows:
+        cell = row.cells[0]
+        shared = (
+            cell.checkin if cell.checkin and cell.checkin.visibility == CheckinVisibility.CIRCLE else None
+        )
+        people.append(
+            {
+                "name": row.membership.user.name,
+                "state": str(cell.state or ""),
+                "wins": shared.wins if shared else "",
+                "help": shared.help_request if shared else "",
+            }
+        )
+    return {
+        "title": cycle.circle.name,
+        "circle": cycle.circle.name,
+        "cycle": cycle.index,
+        "people": people,
+        "checked_in": sum(1 for p in people if p["state"] in ("on_time", "late")),
+        "members": len(people),
+    }
 
 
 REVIEW_AHEAD = timedelta(hours=1)

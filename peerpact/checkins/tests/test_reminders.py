@@ -156,3 +156,30 @@ def test_members_get_the_review_session_an_hour_before_with_the_link_and_an_ics(
     event = icalendar.Calendar.from_ical(content).walk("VEVENT")[0]
     assert event.decoded("dtstart") == review
     assert str(event.get("location")) == "https://meet.example/wins"
+
+
+def test_after_the_grace_period_everyone_gets_the_digest_without_private_updates(weekly, alice, bob, clock):
+    cycle = Cycle.objects.get(circle=weekly, index=1)
+    clock.move_to(DEADLINE - timedelta(hours=3))
+    services.checkin_submit(
+        membership=Membership.objects.get(circle=weekly, user=bob),
+        cycle=cycle,
+        actor=bob,
+        expected_version=None,
+        answers=CheckinAnswers(wins="Ran 20 km", help_request="Who knows a physio?"),
+    )
+    services.checkin_submit(
+        membership=Membership.objects.get(circle=weekly, user=alice),
+        cycle=cycle,
+        actor=alice,
+        expected_version=None,
+        answers=CheckinAnswers(wins="A private struggle", visibility="facilitators"),
+    )
+    run_at(clock, cycle.grace_until)
+    run_at(clock, cycle.grace_until + timedelta(minutes=5))  # once only
+    outbox.outbox_deliver_batch(now=cycle.grace_until + timedelta(minutes=5))
+    digests = [m for m in mail.outbox if "in review" in m.subject]
+    assert sorted(m.to[0] for m in digests) == [alice.email, bob.email]
+    body = digests[0].body
+    assert "2 of 2 members" in body and "Ran 20 km" in body and "Who knows a physio?" in body
+    assert "A private struggle" not in body
