@@ -30,6 +30,7 @@ from peerpact.checkins.models import Cycle
 from peerpact.checkins.services import CheckinAnswers, RhythmSpec
 from peerpact.circles import services as circle_services
 from peerpact.circles.models import Membership
+from peerpact.insights import reports
 from peerpact.notifications import outbox, worker
 from peerpact.notifications import services as notification_services
 from peerpact.notifications.models import Message, MessageState
@@ -48,6 +49,7 @@ UNITS = (
     services.pauses_sync,
     reminders.reminders_schedule,
     outbox.outbox_deliver_batch,
+    reports.organizer_reports,
 )
 
 
@@ -285,7 +287,7 @@ def event_minutes() -> set[datetime]:
 def simulate(circles, users, olivia, clock) -> float:
     """Each minute: scripted people first, then the worker's units until none has work left.
 
-    All four units run every minute with PEERPACT_SIMULATE_ALL_UNITS=1 (~5.5 min here); otherwise
+    All units run every minute with PEERPACT_SIMULATE_ALL_UNITS=1 (~5.5 min here); otherwise
     the scheduling units run at `event_minutes()` and delivery every minute (due times are checked)."""
     cycle_deadline = {
         (circle, local_day(cycle.deadline, CIRCLES[circle].zone)): cycle.deadline
@@ -314,7 +316,7 @@ def simulate(circles, users, olivia, clock) -> float:
                 expected_version=None,
                 now=now,
             )
-        units = UNITS if events is None or now in events else UNITS[-1:]
+        units = UNITS if events is None or now in events else (outbox.outbox_deliver_batch,)
         busy = True
         while busy:  # like the worker: another pass at once while a unit found work
             busy = False
