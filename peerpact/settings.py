@@ -53,8 +53,12 @@ INSTALLED_APPS = [
     "peerpact.accounts",
     "peerpact.communities",
     "peerpact.circles",
+    "peerpact.safety",
     "peerpact.goals",
     "peerpact.checkins",
+    "peerpact.roles",
+    "peerpact.feedback",
+    "peerpact.engagement",
     "peerpact.notifications",
     "peerpact.insights",
 ]

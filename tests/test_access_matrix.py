@@ -13,14 +13,12 @@ a 403 that says why. POST rows also name a snapshot of what the request would ch
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -45,11 +43,30 @@ from peerpact.goals.models import Goal
 from peerpact.notifications import outbox
 from peerpact.notifications.models import Channel, ChatTarget, Message, Preference
 from peerpact.notifications.unsubscribe import unsubscribe_token
+from tests import access_rows
+from tests.matrix_kit import (
+    CIRCLE_MANAGERS,
+    HIDDEN,
+    HIDDEN_TO_ALL,
+    LOGGED_IN,
+    LOGIN,
+    MANAGERS,
+    PERSONAS,
+    POST_ONLY,
+    Effect,
+    Row,
+    c,
+    fresh,
+    get,
+    k,
+    person,
+    post,
+    seat,
+)
 
 pytestmark = pytest.mark.django_db
+PARTS = access_rows.parts()
 
-PERSONAS = ("anonymous", "erin", "carol", "dave", "bob", "alice", "otto", "olivia")
-LOGIN = "login"
 SECRETS = ("Northwind", "Weekly Wins")  # names a 404 page must never show
 # Routes whose views only read; every other route needs a POST row too.
 GET_ONLY = {
@@ -69,19 +86,6 @@ GET_ONLY = {
     "notifications:center",
     "notifications:badge",
 }
-
-
-def person(email: str, name: str) -> User:
-    user = User.objects.create_user(email=email, password="correct horse battery staple", display_name=name)
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    return user
-
-
-def seat(circle: Circle, user: User, actor: User) -> Membership:
-    """As in conftest: join the community, get invited to the circle, accept the charter."""
-    community_services.community_member_add(community=circle.community, user=user)
-    circle_services.circle_invite(circle=circle, actor=actor, email=user.email)
-    return circle_services.membership_accept_invitation(circle=circle, user=user, charter_accepted=True)
 
 
 def build_world() -> SimpleNamespace:
@@ -143,7 +147,7 @@ def build_world() -> SimpleNamespace:
     outbox.outbox_deliver_batch(now=timezone.now())
     # Made directly, past the URL checks: a loopback target that a test send refuses without any network.
     bob_chat = ChatTarget.objects.create(owner=bob, url="json://127.0.0.1:9/matrix", label="Bob's chat")
-    return SimpleNamespace(
+    world = SimpleNamespace(
         bob_notice=bob_notice,
         bob_chat=bob_chat,
         bob_goal=bob_goal,
@@ -171,7 +175,12 @@ def build_world() -> SimpleNamespace:
             community=other_community, actor=carol, **link
         ),
         foreign_seat=Membership.objects.get(circle=other_circle, user=dave),
+        other_circle=other_circle,
+        other_community=other_community,
     )
+    for part in PARTS:
+        part.extend(world)
+    return world
 
 
 @pytest.fixture(scope="module")
@@ -183,19 +192,6 @@ def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[SimpleNamesp
 
 
 # --- What each row points at, sends and may change -----------------------------------------------
-
-LOGGED_IN = "erin carol dave bob alice otto olivia"
-MANAGERS = "otto olivia"
-CIRCLE_MANAGERS = "alice otto olivia"
-
-
-def c(w: Any, **extra: Any) -> dict[str, Any]:
-    return {"slug": w.community.slug, **extra}
-
-
-def k(w: Any, **extra: Any) -> dict[str, Any]:
-    return {"community": w.community.slug, "circle": w.circle.slug, **extra}
-
 
 TARGETS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "-": lambda w: {},
@@ -227,10 +223,6 @@ TARGETS: dict[str, Callable[[Any], dict[str, Any]]] = {
 }
 
 
-def fresh(obj: Any, *fields: str) -> Any:
-    return type(obj).objects.filter(pk=obj.pk).values_list(*fields).first()
-
-
 def seats(w: Any) -> list[tuple[int, str, str]]:
     return list(
         Membership.objects.filter(circle=w.circle).order_by("pk").values_list("user", "status", "role")
@@ -247,15 +239,6 @@ def circle_form(name: str) -> dict[str, str]:
         "visibility": "private",
         "join_policy": "invite",
     }
-
-
-@dataclass(frozen=True)
-class Effect:
-    """What a POST sends, a snapshot of what it would change, and the personas who may change it."""
-
-    data: dict[str, Any] | Callable[[Any], dict[str, Any]]
-    snapshot: Callable[[Any], Any]
-    changes: str = ""
 
 
 PROFILE = Effect(
@@ -414,38 +397,6 @@ DAVE_GOAL_SAME = Effect(
 )
 
 
-@dataclass(frozen=True)
-class Row:
-    id: str  # the route name, plus [variant] when a route has several rows
-    method: str
-    target: str
-    expect: dict[str, int | str]
-    effect: Effect | None
-
-    @property
-    def name(self) -> str:
-        return self.id.split("[")[0]
-
-
-def row(id: str, method: str, target: str, expect: str, effect: Effect | None = None) -> Row:
-    cells = [cell if cell == LOGIN else int(cell) for cell in expect.split()]
-    assert len(cells) == len(PERSONAS), f"{id} {method}: one cell per persona"
-    return Row(id, method, target, dict(zip(PERSONAS, cells, strict=True)), effect)
-
-
-POST_ONLY = "login 405 405 405 405 405 405 405"
-HIDDEN = "login 404 404 404 404 404 404 404"
-HIDDEN_TO_ALL = "404 404 404 404 404 404 404 404"
-
-
-def get(id: str, target: str, expect: str) -> Row:
-    return row(id, "GET", target, expect)
-
-
-def post(id: str, target: str, expect: str, effect: Effect) -> Row:
-    return row(id, "POST", target, expect, effect)
-
-
 # fmt: off
 ROWS = [
     #     route                              target        anon  erin carol dave bob alice otto olivia
@@ -577,6 +528,10 @@ ROWS = [
     post("goals:milestone-toggle[foreign]",  "dave-milestone", HIDDEN, DAVE_GOAL_SAME),
 ]
 # fmt: on
+for _part in PARTS:
+    ROWS.extend(_part.ROWS)
+    TARGETS.update(_part.TARGETS)
+    GET_ONLY.update(_part.GET_ONLY)
 
 
 def log_in(client: Any, world: Any, persona: str) -> None:

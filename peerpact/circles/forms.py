@@ -30,6 +30,8 @@ class CircleForm(forms.ModelForm):
             "application_questions",
             "status",
             "pilot_tag",
+            "allow_anonymous_feedback",
+            "pulse_every_cycles",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
@@ -37,6 +39,15 @@ class CircleForm(forms.ModelForm):
             "visibility": forms.RadioSelect,
             "join_policy": forms.RadioSelect,
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Left empty (or posted by an older form), the pulse keeps the circle's current setting.
+        self.fields["pulse_every_cycles"].required = False
+
+    def clean_pulse_every_cycles(self) -> int:
+        value = self.cleaned_data.get("pulse_every_cycles")
+        return self.instance.pulse_every_cycles if value is None else value
 
 
 class CircleInviteForm(forms.Form):

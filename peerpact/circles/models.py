@@ -89,6 +89,17 @@ class Circle(models.Model):
     pilot_tag = models.CharField(
         _("pilot tag"), max_length=40, blank=True, help_text=_("Optional, to compare pilots.")
     )
+    allow_anonymous_feedback = models.BooleanField(
+        _("allow anonymous feedback"),
+        default=False,
+        help_text=_("Members may give feedback without their name; organizers still see it for moderation."),
+    )
+    pulse_every_cycles = models.PositiveSmallIntegerField(
+        _("retrospective pulse every … cycles"),
+        default=4,
+        validators=[MaxValueValidator(52)],
+        help_text=_("A few questions on how the circle works. 0 switches it off."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

@@ -46,6 +46,8 @@ CIRCLE_FIELDS = (
     "application_questions",
     "status",
     "pilot_tag",
+    "allow_anonymous_feedback",
+    "pulse_every_cycles",
 )
 
 
