@@ -34,3 +34,23 @@ class Moderatable(models.Model):
     @property
     def is_visible(self) -> bool:
         return self.moderation_state == ModerationState.VISIBLE
+
+
+class Block(models.Model):
+    """`blocker` does not want to be contacted by `blocked`: no comments, feedback, kudos, help offers
+    or notifications from them. Only the blocker sees that the block exists."""
+
+    blocker = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="blocks_made")
+    blocked = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("block")
+        verbose_name_plural = _("blocks")
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_once"),
+            models.CheckConstraint(condition=~models.Q(blocker=models.F("blocked")), name="block_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} blocks {self.blocked_id}"
