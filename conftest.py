@@ -8,6 +8,9 @@ from typing import Any
 
 import pytest
 
+# `receiver`: an HTTP server on loopback that records what Apprise posts (chat tests of any app).
+pytest_plugins = ["peerpact.notifications.tests.chat_receiver"]
+
 # Playwright's sync API runs an event loop in the test thread; live_server's ORM calls are fine.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

@@ -21,7 +21,8 @@ urlpatterns = [
     path("c/<slug:community>/circles/<slug:circle>/roles/", include("peerpact.roles.urls")),
     path("c/<slug:community>/circles/<slug:circle>/feedback/", include("peerpact.feedback.urls")),
     path("c/<slug:community>/circles/<slug:circle>/engagement/", include("peerpact.engagement.urls")),
-    path("safety/", include("peerpact.safety.urls")),
+    path("c/<slug:slug>/health/", include("peerpact.engagement.community_urls")),
+    path("", include("peerpact.safety.urls")),  # safety/… and c/<community>/{moderation,concerns,…}/
     path("calendar/", include("peerpact.checkins.feed_urls")),
     path("notifications/", include("peerpact.notifications.urls")),
     path("invite/<str:token>/", circle_views.invitation_accept, name="invitation-accept"),

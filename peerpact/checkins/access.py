@@ -7,6 +7,7 @@ from typing import Any
 from peerpact.checkins.models import Checkin, CheckinVisibility
 from peerpact.circles import access as circle_access
 from peerpact.circles.models import Circle, Membership
+from peerpact.communities import access as community_access
 
 
 def can_view_board(user: Any, circle: Circle) -> bool:
@@ -26,6 +27,9 @@ def can_view_checkin(user: Any, checkin: Checkin) -> bool:
     membership = checkin.membership
     if membership.user_id == getattr(user, "pk", None):
         return True
+    if not checkin.is_visible:
+        # Hidden or removed by a moderator: only the author and the community's organizers see it.
+        return community_access.is_community_manager(user, membership.circle.community)
     if circle_access.can_manage_circle(user, membership.circle):
         return True
     return checkin.visibility == CheckinVisibility.CIRCLE and circle_access.can_see_members(

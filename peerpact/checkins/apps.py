@@ -10,12 +10,14 @@ class CheckinsConfig(AppConfig):
     verbose_name = _("Check-ins")
 
     def ready(self) -> None:
-        from peerpact.checkins import reminders, services
+        from peerpact.checkins import circle_chat, moderation, reminders, services
         from peerpact.notifications import worker
 
+        moderation.register()  # "checkin" in safety.registry: reportable, moderatable
         worker.register(services.cycles_materialize)
         worker.register(services.pauses_sync)
         worker.register(reminders.reminders_schedule)
+        worker.register(circle_chat.circle_chat_schedule)
         from peerpact.notifications import kinds
 
         kinds.register("checkin.opened", _("A new cycle starts"), _("With the commitments you made for it."))

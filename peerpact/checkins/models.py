@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from peerpact.checkins import schedule
 from peerpact.circles.models import Circle, Membership
+from peerpact.safety.models import Moderatable, ModeratableQuerySet
 
 
 class NextSteps(models.TextChoices):
@@ -190,8 +191,9 @@ class CheckinVisibility(models.TextChoices):
     FACILITATORS = "facilitators", _("Only facilitators and organizers")
 
 
-class Checkin(models.Model):
-    """A member's update for one cycle. Unsubmitted rows are drafts."""
+class Checkin(Moderatable):
+    """A member's update for one cycle. Unsubmitted rows are drafts. Organizers may hide or remove it
+    (safety.registry kind "checkin"); peers then no longer see it (checkins.access.can_view_checkin)."""
 
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="checkins")
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="checkins")
@@ -213,6 +215,8 @@ class Checkin(models.Model):
     draft_saved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ModeratableQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("check-in")

@@ -18,6 +18,7 @@ down) is skipped rather than sent out of place. Submitting a check-in withdraws 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -163,6 +164,10 @@ def _digests(now: datetime, cycles: list[Cycle], members: list[Membership], exis
     return queued
 
 
+# Higher apps add to the digest (roles: the published cycle summary); each returns keys to merge in.
+DIGEST_EXTRAS: list[Callable[[Cycle], dict[str, object]]] = []
+
+
 def _digest_context(cycle: Cycle) -> dict[str, object]:
     """The cycle in a few lines. Only updates shared with the whole circle are quoted."""
     from peerpact.checkins import selectors
@@ -173,7 +178,11 @@ def _digest_context(cycle: Cycle) -> dict[str, object]:
     for row in table.rows:
         cell = row.cells[0]
         shared = (
-            cell.checkin if cell.checkin and cell.checkin.visibility == CheckinVisibility.CIRCLE else None
+            cell.checkin
+            if cell.checkin
+            and cell.checkin.visibility == CheckinVisibility.CIRCLE
+            and cell.checkin.is_visible
+            else None
         )
         people.append(
             {
@@ -183,7 +192,7 @@ def _digest_context(cycle: Cycle) -> dict[str, object]:
                 "help": shared.help_request if shared else "",
             }
         )
-    return {
+    context: dict[str, object] = {
         "title": cycle.circle.name,
         "circle": cycle.circle.name,
         "cycle": cycle.index,
@@ -191,6 +200,9 @@ def _digest_context(cycle: Cycle) -> dict[str, object]:
         "checked_in": sum(1 for p in people if p["state"] in ("on_time", "late")),
         "members": len(people),
     }
+    for extra in DIGEST_EXTRAS:
+        context.update(extra(cycle))
+    return context
 
 
 REVIEW_AHEAD = timedelta(hours=1)

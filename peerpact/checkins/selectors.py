@@ -147,6 +147,7 @@ class BoardEntry:
     visible: bool
     commitments: list[Commitment]
     next_commitments: list[Commitment]
+    is_moderated: bool = False  # submitted, but hidden or removed by a moderator
 
 
 def board(*, circle: Circle, cycle: Cycle, viewer: Any, now: datetime) -> list[BoardEntry]:
@@ -173,6 +174,7 @@ def board(*, circle: Circle, cycle: Cycle, viewer: Any, now: datetime) -> list[B
                 visible=visible,
                 commitments=commitments[(row.membership.pk, cycle.index)],
                 next_commitments=commitments[(row.membership.pk, cycle.index + 1)],
+                is_moderated=checkin is not None and not checkin.is_visible,
             )
         )
     return entries

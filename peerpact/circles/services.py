@@ -30,6 +30,7 @@ from peerpact.communities.models import (
     CommunityRole,
     InvitationKind,
 )
+from peerpact.notifications.models import Channel
 from peerpact.notifications.notify import notify
 
 User = get_user_model()
@@ -122,6 +123,12 @@ def circle_update(*, circle: Circle, actor: Any, **fields: Any) -> Circle:
     circle.full_clean()
     if changed:
         circle.save(update_fields=changed)
+    if "charter" in changed:
+        # Whoever wrote the new charter has accepted it; everyone else is asked again (safety app).
+        Membership.objects.filter(circle=circle, user=actor, status__in=SEATED).update(
+            charter_accepted_at=circle.charter_updated_at
+        )
+        circle.__dict__.pop("_membership_cache", None)
     return circle
 
 
@@ -139,7 +146,8 @@ def _set_status(membership: Membership, status: str, **extra: Any) -> Membership
     membership.status = status
     membership.status_changed_at = now
     fields = ["status", "status_changed_at"]
-    if status == MembershipStatus.ACTIVE and membership.joined_at is None:
+    first_seat = status == MembershipStatus.ACTIVE and membership.joined_at is None
+    if first_seat:
         membership.joined_at = now
         fields.append("joined_at")
     for name, value in extra.items():
@@ -147,7 +155,25 @@ def _set_status(membership: Membership, status: str, **extra: Any) -> Membership
         fields.append(name)
     membership.save(update_fields=fields)
     membership.circle.__dict__.pop("_membership_cache", None)
+    if first_seat:
+        _notify_charter_welcome(membership)
     return membership
+
+
+def _notify_charter_welcome(membership: Membership) -> None:
+    """A new member gets the charter they accepted, to keep (kind circle.charter). In-app only: the
+    invitation or decision email has just welcomed them."""
+    circle = membership.circle
+    notify(
+        channels=(Channel.INAPP,),
+        recipient=membership.user,
+        kind="circle.charter",
+        template="emails/circle_charter",
+        due_at=timezone.now(),
+        url=_circle_url(circle),
+        dedupe_key=f"circle.charter:welcome:{membership.pk}",
+        context={"title": circle.name, "circle": circle.name, "changed": False, "charter": circle.charter},
+    )
 
 
 def _seat_or_waitlist(circle: Circle, membership: Membership, **extra: Any) -> Membership:

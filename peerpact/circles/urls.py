@@ -17,4 +17,7 @@ urlpatterns = [
     path("<slug:circle>/members/<int:membership_id>/decide/", views.membership_decide, name="decide"),
     path("<slug:circle>/members/<int:membership_id>/remove/", views.membership_remove, name="remove"),
     path("<slug:circle>/members/<int:membership_id>/role/", views.membership_role, name="role"),
+    path("<slug:circle>/chat/", views.circle_chat, name="chat"),
+    path("<slug:circle>/chat/<int:target_id>/test/", views.circle_chat_test, name="chat-test"),
+    path("<slug:circle>/chat/<int:target_id>/remove/", views.circle_chat_remove, name="chat-remove"),
 ]

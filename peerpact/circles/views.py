@@ -32,6 +32,10 @@ from peerpact.lib.forms import add_service_errors
 from peerpact.lib.htmx import is_htmx
 from peerpact.lib.markdown import render_markdown
 from peerpact.lib.views import forbidden
+from peerpact.notifications import services as notification_services
+from peerpact.notifications.forms import ChatTargetForm
+from peerpact.notifications.models import ChatTarget
+from peerpact.notifications.views import with_action_urls
 
 
 def circle_for(request: HttpRequest, community: str, circle: str) -> Circle:
@@ -431,3 +435,90 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         },
         status=200 if usable or already_member else 410,
     )
+
+
+CHAT_SCOPE = "circle"
+
+
+def _chat_manager(request: AuthedRequest, community: str, circle: str) -> tuple[Circle, HttpResponse | None]:
+    found = circle_for(request, community, circle)
+    if not access.can_manage_circle(request.user, found):
+        return found, forbidden(
+            request, _("Only the facilitator or an organizer can manage the circle's chat channel.")
+        )
+    return found, None
+
+
+def _circle_target(circle: Circle, target_id: int) -> ChatTarget:
+    return get_object_or_404(
+        ChatTarget, pk=target_id, owner__isnull=True, scope=CHAT_SCOPE, scope_id=circle.pk
+    )
+
+
+@login_required
+def circle_chat(request: AuthedRequest, community: str, circle: str) -> HttpResponse:
+    """The circle's own chat channels: cycle opened, who is still missing, the digest."""
+    found, refused = _chat_manager(request, community, circle)
+    if refused:
+        return refused
+    form = ChatTargetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            notification_services.chat_target_add(
+                scope=CHAT_SCOPE,
+                scope_id=found.pk,
+                actor=request.user,
+                url=form.cleaned_data["url"],
+                label=form.cleaned_data["label"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Channel added. Send a test message to make sure it arrives."))
+            return redirect("circles:chat", community=found.community.slug, circle=found.slug)
+    targets = ChatTarget.objects.for_scope(CHAT_SCOPE, found.pk)
+    return render(
+        request,
+        "circles/circle_chat.html",
+        {
+            "community": found.community,
+            "circle": found,
+            "form": form,
+            "targets": with_action_urls(
+                targets, "circles", community=found.community.slug, circle=found.slug
+            ),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def circle_chat_test(request: AuthedRequest, community: str, circle: str, target_id: int) -> HttpResponse:
+    found, refused = _chat_manager(request, community, circle)
+    if refused:
+        return refused
+    target = _circle_target(found, target_id)
+    outcome = notification_services.chat_target_test(target=target, actor=request.user)
+    if outcome.ok:
+        messages.success(request, _("Test message sent to %(target)s.") % {"target": target})
+    else:
+        messages.error(
+            request,
+            _("The test message to %(target)s did not go out: %(error)s")
+            % {"target": target, "error": outcome.error},
+        )
+    return redirect("circles:chat", community=found.community.slug, circle=found.slug)
+
+
+@login_required
+@require_POST
+def circle_chat_remove(request: AuthedRequest, community: str, circle: str, target_id: int) -> HttpResponse:
+    found, refused = _chat_manager(request, community, circle)
+    if refused:
+        return refused
+    target = _circle_target(found, target_id)
+    name = str(target)
+    notification_services.chat_target_remove(target=target, actor=request.user)
+    messages.success(request, _("Channel %(target)s removed.") % {"target": name})
+    return redirect("circles:chat", community=found.community.slug, circle=found.slug)

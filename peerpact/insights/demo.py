@@ -6,14 +6,20 @@ from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.utils import timezone
 
 from peerpact.accounts.models import User
 from peerpact.circles import services as circle_services
 from peerpact.circles.models import Circle, JoinPolicy, MemberRole, Membership, Purpose, Visibility
 from peerpact.communities import services as community_services
 from peerpact.communities.models import Community, CommunityRole
+from peerpact.engagement import demo as engagement_demo
+from peerpact.feedback import demo as feedback_demo
+from peerpact.insights import demo_replay
 from peerpact.insights.demo_history import build_history
 from peerpact.notifications.models import Channel, Message, MessageState
+from peerpact.roles import demo as roles_demo
+from peerpact.safety import demo as safety_demo
 
 DEMO_PASSWORD = "peerpact-demo"
 COMMUNITY_SLUG = "northwind-collective"
@@ -148,7 +154,14 @@ def seed_demo() -> tuple[Community, bool]:
         )
     circles = list(Circle.objects.filter(community=community).order_by("pk"))
     facilitators = {spec.name: users[spec.facilitator] for spec in CIRCLES}
-    build_history(circles=circles, facilitator_of={c.slug: facilitators[c.name] for c in circles})
+    now = timezone.now()
+    build_history(circles=circles, facilitator_of={c.slug: facilitators[c.name] for c in circles}, now=now)
+    # What circles do together, on top of the check-in history. The engagement seed goes first: it
+    # removes a drifting member's last check-ins, before anyone comments on them.
+    for seed in (engagement_demo.seed, roles_demo.seed, feedback_demo.seed, safety_demo.seed):
+        seed(circles=circles, now=now)
+    # The notices a running worker would have delivered over the last days (emails withdrawn).
+    demo_replay.replay(circles=circles, now=now)
     # One open invitation and one pending request, so the facilitator pages have something to act on.
     study = Circle.objects.get(community=community, slug="data-skills-study-group")
     circle_services.circle_invite(

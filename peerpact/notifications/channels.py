@@ -29,9 +29,34 @@ class ChatDeliveryFailed(Exception):
     """At least one of the person's chat targets did not take the message; the outbox retries."""
 
 
+def _send_group_chat(message: Message) -> None:
+    from peerpact.notifications.notify import GROUP_LANGUAGE, GROUP_ZONE
+
+    target = message.chat_target
+    if target is None or not target.is_active:
+        logger.info("outbox: message %s: its group chat target is gone or switched off", message.pk)
+        return
+    title, text = text_render(
+        template=message.template,
+        context={**message.context, **({"url": message.url} if message.url else {})},
+        language=message.context.get(GROUP_LANGUAGE, ""),
+        zone=message.context.get(GROUP_ZONE, ""),
+    )
+    body = text.strip()
+    link = absolute_url(message.url) if message.url else ""
+    if link and link not in body:
+        body = f"{body}\n\n{link}"
+    [(_target, outcome)] = chat_deliver(targets=[target], title=title, body=body)
+    if not outcome.ok:
+        raise ChatDeliveryFailed(f"{target.masked_url}: {outcome.error}")
+
+
 def _send_chat(message: Message) -> None:
+    if message.recipient_id is None:
+        _send_group_chat(message)
+        return
     recipient = message.recipient
-    if not recipient.is_active:
+    if recipient is None or not recipient.is_active:
         raise ValueError("the recipient's account is not active")
     # Targets that took this message on an earlier attempt are not sent it again on a retry.
     done = set(message.context.get(CHAT_SENT_TO, []))
@@ -63,6 +88,8 @@ def _send_email(message: Message) -> None:
     from peerpact.notifications.outbox import message_id
 
     recipient = message.recipient
+    if recipient is None:
+        raise ValueError("an email needs a recipient")
     unsubscribe = absolute_url(unsubscribe_path(user_id=recipient.pk, kind=message.kind))
     if not recipient.is_active or not recipient.email:
         raise ValueError("the recipient has no active email address")

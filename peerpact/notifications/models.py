@@ -43,7 +43,18 @@ class Message(models.Model):
     in the recipient's language, so a late retry still speaks the right language.
     """
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="messages",
+        help_text=_("Empty for a message to a group's chat (see chat_target)."),
+    )
+    # A group's chat message (e.g. a circle's channel) has no person: it goes to this one target.
+    chat_target = models.ForeignKey(
+        "ChatTarget", on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+    )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     kind = models.CharField(max_length=60, help_text=_("What this message is about, e.g. checkin.reminder."))
     template = models.CharField(max_length=120)
@@ -67,6 +78,15 @@ class Message(models.Model):
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="message_to_person_or_group_chat",
+                condition=(
+                    Q(recipient__isnull=False, chat_target__isnull=True)
+                    | Q(recipient__isnull=True, chat_target__isnull=False, channel="chat")
+                ),
+            ),
+        ]
         indexes = [
             # Read by outbox_deliver_batch (the worker): pending rows by due time, expired leases.
             models.Index(fields=["state", "due_at"], name="outbox_due"),
@@ -76,7 +96,8 @@ class Message(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} → {self.recipient_id} ({self.channel}, {self.state})"
+        to = self.recipient_id if self.recipient_id else f"chat {self.chat_target_id}"
+        return f"{self.kind} → {to} ({self.channel}, {self.state})"
 
 
 class Preference(models.Model):
@@ -176,7 +197,7 @@ class ChatTarget(models.Model):
             ),
         ]
         indexes = [
-            # Read by chat_send_to_scope: a group's targets.
+            # Read by notify_group_chat: a group's targets.
             models.Index(fields=["scope", "scope_id"], name="chat_target_scope"),
         ]
 

@@ -137,3 +137,43 @@ def notifications_cancel(*, dedupe_prefix: str) -> int:
     return Message.objects.filter(dedupe_key__startswith=dedupe_prefix, state=MessageState.PENDING).update(
         state=MessageState.CANCELLED, last_error="no longer needed"
     )
+
+
+def notify_group_chat(
+    *,
+    scope: str,
+    scope_id: int,
+    kind: str,
+    template: str,
+    context: dict[str, Any],
+    due_at: datetime,
+    dedupe_key: str,
+    url: str = "",
+    language: str = "",
+    zone: str = "",
+) -> int:
+    """Queue `kind` for every active chat target of a group (e.g. a circle's channel). Returns how many.
+
+    One outbox row per target, keyed `<dedupe_key>:chat:<target>`, so schedulers may call this as often as
+    they like. The group has no person: the text is rendered in `language` and times shown in `zone`.
+    No preferences apply — whoever manages the group chose to add the channel.
+    """
+    created = 0
+    for target in ChatTarget.objects.active().for_scope(scope, scope_id):
+        _message, new = outbox.message_enqueue(
+            recipient=None,
+            chat_target=target,
+            kind=kind,
+            channel=Channel.CHAT,
+            template=template,
+            context={**context, GROUP_LANGUAGE: language, GROUP_ZONE: zone},
+            due_at=due_at,
+            dedupe_key=f"{dedupe_key}:chat:{target.pk}",
+            url=url,
+        )
+        created += new
+    return created
+
+
+# In a group message's context; templates cannot read names starting with "_".
+GROUP_LANGUAGE, GROUP_ZONE = "_language", "_zone"

@@ -50,8 +50,12 @@ def message_enqueue(
     due_at: datetime,
     dedupe_key: str,
     url: str = "",
+    chat_target: Any = None,
 ) -> tuple[Message, bool]:
-    """Put a message in the outbox once: the same dedupe key returns the existing row."""
+    """Put a message in the outbox once: the same dedupe key returns the existing row.
+
+    A message goes to a person (`recipient`), or to one group chat target (`chat_target`, no recipient).
+    """
     existing = Message.objects.filter(dedupe_key=dedupe_key).first()
     if existing is not None:
         return existing, False
@@ -66,6 +70,7 @@ def message_enqueue(
                 due_at=due_at,
                 dedupe_key=dedupe_key,
                 url=url,
+                chat_target=chat_target,
             )
     except IntegrityError:  # another process enqueued the same message a moment ago
         return Message.objects.get(dedupe_key=dedupe_key), False
@@ -91,7 +96,9 @@ def outbox_claim(*, now: datetime, limit: int = BATCH) -> tuple[str, list[Messag
         Message.objects.filter(pk__in=ids).deliverable(now).update(
             state=MessageState.SENDING, lease_until=now + LEASE, claimed_by=token, attempts=F("attempts") + 1
         )
-    claimed = list(Message.objects.filter(pk__in=ids, claimed_by=token).select_related("recipient"))
+    claimed = list(
+        Message.objects.filter(pk__in=ids, claimed_by=token).select_related("recipient", "chat_target")
+    )
     return token, claimed
 
 

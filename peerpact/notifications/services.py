@@ -204,16 +204,3 @@ def chat_target_test(*, target: ChatTarget, actor: Any) -> chat.Outcome:
         body = _("It works: PeerPact can reach this chat.") + f"\n\n{settings.SITE_URL}/"
     [(_target, outcome)] = chat_deliver(targets=[target], title=title, body=body)
     return outcome
-
-
-def chat_send_to_scope(
-    *, scope: str, scope_id: int, title: str, body: str, url: str = ""
-) -> list[tuple[ChatTarget, chat.Outcome]]:
-    """Post a message to every active chat target of a group now (e.g. a circle's "cycle opened").
-
-    Synchronous and outside the outbox (a group has no recipient row): call it from a worker unit, not a
-    request. Failures are returned and noted on each target, never raised.
-    """
-    text = f"{body.strip()}\n\n{absolute_url(url)}" if url else body.strip()
-    targets = list(ChatTarget.objects.active().for_scope(scope, scope_id))
-    return chat_deliver(targets=targets, title=title, body=text)

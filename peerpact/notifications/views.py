@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -108,9 +111,21 @@ def chat(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "notifications/chat.html",
-        {"form": form, "targets": ChatTarget.objects.personal(request.user)},
+        {
+            "form": form,
+            "targets": with_action_urls(ChatTarget.objects.personal(request.user), "notifications"),
+        },
         status=400 if form.errors else 200,
     )
+
+
+def with_action_urls(targets: Any, namespace: str, **kwargs: Any) -> list[ChatTarget]:
+    """The targets, each with the URLs of its test and remove buttons (for the shared list partial)."""
+    listed = list(targets)
+    for target in listed:
+        target.test_url = reverse(f"{namespace}:chat-test", kwargs={**kwargs, "target_id": target.pk})
+        target.remove_url = reverse(f"{namespace}:chat-remove", kwargs={**kwargs, "target_id": target.pk})
+    return listed
 
 
 @login_required

@@ -24,6 +24,9 @@ class ContentKind:
     excerpt_of: Callable[[Any], str]
     url_of: Callable[[Any], str]
     text_fields: tuple[str, ...] = field(default=())  # blanked on removal
+    # May this user (a peer) see this piece of content? Without it: seated members of its circle and
+    # organizers, and only while it is visible. Kinds with their own rules (private check-ins) pass theirs.
+    can_view: Callable[[Any, Any], bool] | None = None
 
 
 _kinds: dict[str, ContentKind] = {}
@@ -40,3 +43,8 @@ def get(name: str) -> ContentKind | None:
 
 def all_kinds() -> list[ContentKind]:
     return list(_kinds.values())
+
+
+def kind_of(obj: Any) -> ContentKind | None:
+    """The registered kind whose model `obj` is an instance of."""
+    return next((kind for kind in _kinds.values() if isinstance(obj, kind.model)), None)

@@ -163,7 +163,7 @@ def test_a_member_runs_a_weekly_loop_from_his_phone_and_the_facilitator_tracks_i
     expect(card).to_contain_text(WINS)
     expect(card).to_contain_text("Confidence 4/5")
     expect(card).to_contain_text(NEXT)
-    expect(phone.get_by_role("region", name="Help requests")).to_contain_text(f"Bob: {HELP}")
+    expect(phone.get_by_role("region", name="Open help requests")).to_contain_text(HELP)
     check_bob()
     loop_pages = len(bob_pages)
 
@@ -177,7 +177,7 @@ def test_a_member_runs_a_weekly_loop_from_his_phone_and_the_facilitator_tracks_i
     expect(bob_card).to_contain_text("On time")
     expect(bob_card).to_contain_text(WINS)
     expect(bob_card).to_contain_text(NEXT)
-    expect(desk.get_by_role("region", name="Help requests")).to_contain_text(HELP)
+    expect(desk.get_by_role("region", name="Open help requests")).to_contain_text(HELP)
     alice_check()
 
     desk.get_by_role("navigation", name="Circle").get_by_role("link", name="Tracker").click()

@@ -348,7 +348,8 @@ def show(key: tuple, *instants: datetime) -> str:
 def test_a_fortnight_across_both_dst_switches_sends_every_reminder_once_and_on_time(
     community, olivia, make_user, clock
 ):
-    assert list(UNITS) == worker.due_work_units()  # exactly what the worker runs, in its order
+    # What the worker runs for check-in reminders, in its order (other units send other kinds).
+    assert [unit for unit in worker.due_work_units() if unit in UNITS] == list(UNITS)
     expected = expectation()
     circles, users = build(community, olivia, make_user, clock)
     runtime = simulate(circles, users, olivia, clock)

@@ -43,7 +43,6 @@ def circle_board(request: AuthedRequest, community: str, circle: str) -> HttpRes
             "entries": entries,
             "rhythm": rhythm,
             "next_review": reviews.next_after(now) if reviews else None,
-            "help_requests": [e for e in entries if e.checkin and e.checkin.help_request],
             "can_manage": access.can_manage_rhythm(request.user, found),
             "can_check_in": membership is not None and access.can_check_in(request.user, membership),
             "now": now,

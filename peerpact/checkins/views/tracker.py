@@ -260,6 +260,7 @@ class HistoryEntry:
     cell: Cell
     checkin: Checkin | None  # submitted and visible to the viewer
     is_private: bool  # submitted, but shared with facilitators only
+    is_moderated: bool = False  # submitted, but hidden or removed by a moderator
 
 
 @login_required
@@ -287,7 +288,8 @@ def member_history(request: AuthedRequest, community: str, circle: str, membersh
                 cycle=cycle,
                 cell=cell,
                 checkin=checkin if visible else None,
-                is_private=checkin is not None and not visible,
+                is_private=checkin is not None and not visible and checkin.is_visible,
+                is_moderated=checkin is not None and not checkin.is_visible,
             )
         )
     entries.reverse()

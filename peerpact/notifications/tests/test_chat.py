@@ -6,11 +6,8 @@ The target is Apprise's generic JSON webhook, `json://host:port/path`, which POS
 
 from __future__ import annotations
 
-import json
 import socket
-import threading
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -18,57 +15,12 @@ from django.urls import reverse
 
 from peerpact.notifications import chat, outbox, services
 from peerpact.notifications.models import Channel, ChatTarget, Message, MessageState
-from peerpact.notifications.notify import notify, preference_for
+from peerpact.notifications.notify import notify, notify_group_chat, preference_for
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SLACK = "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#general"
-
-
-class Receiver:
-    """An HTTP server in a thread that records every POST; `/moved` answers with a redirect."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[str, dict]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", 0))
-                receiver.received.append((self.path, json.loads(self.rfile.read(length) or b"{}")))
-                if self.path == "/moved":
-                    self.send_response(302)
-                    self.send_header("Location", "/hook")
-                else:
-                    self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format, *args):
-                """Keep the test output clean: the receiver records requests, it does not log them."""
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    def url(self, path: str = "hook") -> str:
-        return f"json://127.0.0.1:{self.port}/{path}"
-
-
-@pytest.fixture
-def receiver(settings):
-    settings.CHAT_ALLOW_PRIVATE_HOSTS = True  # the receiver is on loopback
-    server = Receiver()
-    server.thread.start()
-    try:
-        yield server
-    finally:
-        server.server.shutdown()
-        server.server.server_close()
 
 
 @pytest.fixture
@@ -263,32 +215,59 @@ def test_saving_settings_without_the_chat_column_keeps_chat_choices(client, bob)
     assert "checkin.late:chat" in preference.muted and "checkin.late:email" in preference.muted
 
 
-def test_a_group_target_gets_what_is_sent_to_its_scope(receiver, alice, bob):
+def group_post(key="circle-chat:1", **extra):
+    return notify_group_chat(
+        scope="circle",
+        scope_id=12,
+        kind="circle.chat",
+        template="emails/notice",
+        context={"title": "Cycle 4 is open", "body": "Check in by Friday."},
+        due_at=datetime(2026, 1, 5, 9, tzinfo=UTC),
+        dedupe_key=key,
+        **extra,
+    )
+
+
+def test_a_group_target_gets_what_is_queued_for_its_scope_once(receiver, alice, bob):
     target = services.chat_target_add(
         scope="circle", scope_id=12, url=receiver.url(), label="Circle", actor=alice
     )
     ChatTarget.objects.create(scope="circle", scope_id=12, url=receiver.url("paused"), is_active=False)
     ChatTarget.objects.create(scope="circle", scope_id=13, url=receiver.url("other"))
     add(bob, receiver.url("bob"))  # personal targets are not part of any scope
-    [(sent_to, outcome)] = services.chat_send_to_scope(
-        scope="circle", scope_id=12, title="Cycle 4 is open", body="Check in by Friday.", url="/c/weekly/"
-    )
-    assert sent_to == target and outcome.ok
+    assert group_post(url="/c/weekly/") == 1
+    assert group_post(url="/c/weekly/") == 0  # the scheduler may run again: nothing new
+    [message] = Message.objects.filter(chat_target=target)
+    assert (message.recipient, message.channel, message.state) == (None, Channel.CHAT, MessageState.PENDING)
+    assert outbox.outbox_deliver_batch(now=datetime(2026, 1, 5, 9, 1, tzinfo=UTC))
     [(path, payload)] = receiver.received
     assert path == "/hook" and payload["title"] == "Cycle 4 is open"
-    assert payload["message"] == "Check in by Friday.\n\nhttp://testserver/c/weekly/"
-    assert (target.created_by, target.owner) == (alice, None)
+    assert payload["message"].startswith("Check in by Friday.")
+    assert payload["message"].endswith("http://testserver/c/weekly/")
+    message.refresh_from_db()
+    assert message.state == MessageState.SENT and (target.created_by, target.owner) == (alice, None)
 
 
-def test_a_failing_group_target_is_reported_not_raised(settings, alice, closed_port):
+def test_a_failing_group_target_is_retried_and_its_error_shown(settings, alice, closed_port):
     settings.CHAT_ALLOW_PRIVATE_HOSTS = True
     target = services.chat_target_add(
         scope="circle", scope_id=12, url=f"json://127.0.0.1:{closed_port}/", actor=alice
     )
-    [(_target, outcome)] = services.chat_send_to_scope(scope="circle", scope_id=12, title="t", body="b")
-    assert not outcome.ok and "Connection error" in outcome.error
+    group_post()
+    outbox.outbox_deliver_batch(now=datetime(2026, 1, 5, 9, 1, tzinfo=UTC))
+    message = Message.objects.get(chat_target=target)
+    assert message.state == MessageState.PENDING and message.attempts == 1
+    assert "Connection error" in message.last_error
     target.refresh_from_db()
     assert "Connection error" in target.last_error
+
+
+def test_a_group_target_removed_before_delivery_takes_its_messages_with_it(receiver, alice):
+    target = services.chat_target_add(scope="circle", scope_id=12, url=receiver.url(), actor=alice)
+    group_post()
+    services.chat_target_remove(target=target, actor=alice)
+    assert not Message.objects.filter(kind="circle.chat").exists()
+    assert outbox.outbox_deliver_batch(now=datetime(2026, 1, 5, 9, 1, tzinfo=UTC)) is False
 
 
 def test_a_target_is_either_personal_or_for_a_scope(alice):
