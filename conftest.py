@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -42,6 +43,18 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
         "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
         "args": CHROMIUM_ARGS,
     }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_media_removed() -> Iterator[None]:
+    """Uploads in tests go to a per-process temporary MEDIA_ROOT (settings); remove it at the end."""
+    yield
+    import shutil
+
+    from django.conf import settings
+
+    if "peerpact-test-media-" in str(settings.MEDIA_ROOT):
+        shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -169,3 +182,48 @@ def other_community(carol: Any) -> Any:
     from peerpact.communities import services
 
     return services.community_create(creator=carol, name="Elsewhere")
+
+
+# Monday 2026-01-05 09:00 UTC: where app tests with a weekly rhythm freeze the clock (their conftest
+# makes `clock` autouse, so people join at that moment).
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> Iterator[Any]:
+    """The clock frozen at START; move it with `clock.move_to(...)`."""
+    import time_machine
+
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def weekly(circle: Any, alice: Any, clock: Any) -> Any:
+    """`circle` on Europe/Madrid time (UTC+1 in winter): updates due Fridays 18:00 with a 24 h grace
+    period, reviews Mondays 19:00. Cycle 1 opens at START and is due Friday 9 January, 17:00 UTC."""
+    from datetime import date, time
+
+    from django.utils import timezone
+
+    from peerpact.checkins import services as checkin_services
+    from peerpact.checkins.services import RhythmSpec
+    from peerpact.circles import services as circle_services
+
+    circle_services.circle_update(circle=circle, actor=alice, timezone="Europe/Madrid")
+    circle.refresh_from_db()
+    checkin_services.rhythm_set(
+        circle=circle,
+        actor=alice,
+        spec=RhythmSpec(
+            preset="weekly",
+            weekdays=["FR"],
+            deadline_time=time(18, 0),
+            starts_on=date(2026, 1, 1),
+            grace_hours=24,
+            review_weekday="MO",
+            review_location="https://meet.example/wins",
+        ),
+    )
+    checkin_services.cycles_ensure(circle=circle, now=timezone.now())
+    return circle

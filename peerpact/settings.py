@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "peerpact.roles",
     "peerpact.feedback",
     "peerpact.engagement",
+    "peerpact.programs",
     "peerpact.notifications",
     "peerpact.insights",
 ]
@@ -253,7 +254,13 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-MEDIA_ROOT = VAR_DIR / "media"
+# Uploaded files (program attachments). Never served as static files: only through access-checked views.
+# Tests write under the system temp dir (per process), never into a real deployment's files.
+_media_default = (
+    Path(tempfile.gettempdir()) / f"peerpact-test-media-{os.getpid()}" if TESTING else VAR_DIR / "media"
+)
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(_media_default)))
+PROGRAM_UPLOAD_MAX_BYTES = env_int("PROGRAM_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
 
 # --- Security
 SECURE_CSP = {

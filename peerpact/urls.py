@@ -23,6 +23,7 @@ urlpatterns = [
     path("c/<slug:community>/circles/<slug:circle>/engagement/", include("peerpact.engagement.urls")),
     path("c/<slug:slug>/health/", include("peerpact.engagement.community_urls")),
     path("", include("peerpact.safety.urls")),  # safety/… and c/<community>/{moderation,concerns,…}/
+    path("c/<slug:community>/programs/", include("peerpact.programs.urls")),
     path("calendar/", include("peerpact.checkins.feed_urls")),
     path("notifications/", include("peerpact.notifications.urls")),
     path("invite/<str:token>/", circle_views.invitation_accept, name="invitation-accept"),

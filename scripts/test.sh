@@ -4,7 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export UV_PYTHON_DOWNLOADS=never UV_COMPILE_BYTECODE=1
+# Two processes by default (CI has two cores): PEERPACT_TEST_WORKERS=1 runs in one process.
+workers="${PEERPACT_TEST_WORKERS:-2}"
 PYTEST=(.tools/bin/uv run --locked --no-sync pytest)
+[ "$workers" -gt 1 ] && PYTEST+=(-n "$workers")
 
 mode=both
 case "${1:-}" in

@@ -35,7 +35,7 @@ from peerpact.lib.views import forbidden
 from peerpact.notifications import services as notification_services
 from peerpact.notifications.forms import ChatTargetForm
 from peerpact.notifications.models import ChatTarget
-from peerpact.notifications.views import with_action_urls
+from peerpact.notifications.views import chat_test_send, with_action_urls
 
 
 def circle_for(request: HttpRequest, community: str, circle: str) -> Circle:
@@ -498,16 +498,7 @@ def circle_chat_test(request: AuthedRequest, community: str, circle: str, target
     found, refused = _chat_manager(request, community, circle)
     if refused:
         return refused
-    target = _circle_target(found, target_id)
-    outcome = notification_services.chat_target_test(target=target, actor=request.user)
-    if outcome.ok:
-        messages.success(request, _("Test message sent to %(target)s.") % {"target": target})
-    else:
-        messages.error(
-            request,
-            _("The test message to %(target)s did not go out: %(error)s")
-            % {"target": target, "error": outcome.error},
-        )
+    chat_test_send(request, _circle_target(found, target_id))
     return redirect("circles:chat", community=found.community.slug, circle=found.slug)
 
 

@@ -58,7 +58,7 @@ def _pulse(circle: Circle, now: datetime) -> None:
     members = list(
         Membership.objects.filter(circle=circle, status=MembershipStatus.ACTIVE)
         .select_related("user")
-        .order_by("created_at")
+        .order_by("created_at", "pk")
     )
     for position, (membership, (scores, text)) in enumerate(zip(members, ANSWERS, strict=False)):
         answered_at = min(pulse.opens_at + timedelta(hours=2 + 5 * position), now)
@@ -82,7 +82,7 @@ def _drifter(circle: Circle, now: datetime) -> None:
         Membership.objects.filter(circle=circle, status=MembershipStatus.ACTIVE, role=MemberRole.MEMBER)
         .exclude(pk__in=paused)
         .select_related("user", "circle__community")
-        .order_by("-created_at")
+        .order_by("-created_at", "-pk")
         .first()
     )
     if drifter is None:

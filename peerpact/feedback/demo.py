@@ -67,7 +67,9 @@ def seed(*, circles: list[Circle], now: datetime) -> None:
     rng = random.Random(20260105)
     for position, circle in enumerate(circles):
         members = list(
-            Membership.objects.filter(circle=circle, status=MembershipStatus.ACTIVE).select_related("user")
+            Membership.objects.filter(circle=circle, status=MembershipStatus.ACTIVE)
+            .select_related("user")
+            .order_by("pk")
         )
         if len(members) < 3:
             continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Max, Q
@@ -393,10 +393,14 @@ def _streak_wins(circle: Circle, now: datetime) -> list[Win]:
     return wins
 
 
-def wins_feed(*, circle: Circle, viewer: Any, now: datetime) -> list[Win]:
+def wins_feed(
+    *, circle: Circle, viewer: Any, now: datetime, since: datetime | None = None, streaks: bool = True
+) -> list[Win]:
     """Wins from check-ins, achieved goals, done milestones and streaks; newest first, no kudos yet.
 
-    Call `wins_with_kudos` on the page shown to attach reactions.
+    `since` keeps only wins from then on and `streaks=False` leaves out the streaks (which need the
+    circle's whole history): the board's "latest wins" reads only recent rows. Call `wins_with_kudos`
+    on the page shown to attach reactions.
     """
     wins: list[Win] = []
     checkins = (
@@ -404,6 +408,8 @@ def wins_feed(*, circle: Circle, viewer: Any, now: datetime) -> list[Win]:
         .exclude(wins="")
         .select_related("membership__user", "cycle")
     )
+    if since is not None:
+        checkins = checkins.filter(submitted_at__gte=since)
     for checkin in checkins:
         checkin.membership.circle = circle
         if not checkin_access.can_view_checkin(viewer, checkin):
@@ -427,7 +433,11 @@ def wins_feed(*, circle: Circle, viewer: Any, now: datetime) -> list[Win]:
         goal.membership.circle = circle
         if goal_access.can_view_goal(viewer, goal):
             visible_goals.add(goal.pk)
-            if goal.status == GoalStatus.ACHIEVED and goal.achieved_at:
+            if (
+                goal.status == GoalStatus.ACHIEVED
+                and goal.achieved_at
+                and (since is None or goal.achieved_at >= since)
+            ):
                 wins.append(
                     Win(
                         kind="goal",
@@ -439,7 +449,10 @@ def wins_feed(*, circle: Circle, viewer: Any, now: datetime) -> list[Win]:
                         kudos_id=goal.pk,
                     )
                 )
-    for milestone in Milestone.objects.filter(goal_id__in=visible_goals, done_at__isnull=False):
+    milestones = Milestone.objects.filter(goal_id__in=visible_goals, done_at__isnull=False)
+    if since is not None:
+        milestones = milestones.filter(done_at__gte=since)
+    for milestone in milestones:
         goal = goals[milestone.goal_id]
         wins.append(
             Win(
@@ -453,7 +466,8 @@ def wins_feed(*, circle: Circle, viewer: Any, now: datetime) -> list[Win]:
                 kudos_id=milestone.pk,
             )
         )
-    wins.extend(_streak_wins(circle, now))
+    if streaks:
+        wins.extend(_streak_wins(circle, now))
     wins.sort(key=lambda w: (w.at, w.kind), reverse=True)
     return wins
 
@@ -472,5 +486,10 @@ def wins_with_kudos(*, wins: list[Win], circle: Circle, viewer: Any) -> list[Win
     return wins
 
 
+RECENT_WINS_DAYS = 28
+
+
 def recent_wins(*, circle: Circle, viewer: Any, now: datetime, limit: int = 3) -> list[Win]:
-    return wins_feed(circle=circle, viewer=viewer, now=now)[:limit]
+    """The latest few wins of the last four weeks (streaks are celebrated on the wins page)."""
+    since = now - timedelta(days=RECENT_WINS_DAYS)
+    return wins_feed(circle=circle, viewer=viewer, now=now, since=since, streaks=False)[:limit]

@@ -18,6 +18,7 @@ from peerpact.feedback import demo as feedback_demo
 from peerpact.insights import demo_replay
 from peerpact.insights.demo_history import build_history
 from peerpact.notifications.models import Channel, Message, MessageState
+from peerpact.programs import demo as programs_demo
 from peerpact.roles import demo as roles_demo
 from peerpact.safety import demo as safety_demo
 
@@ -158,7 +159,8 @@ def seed_demo() -> tuple[Community, bool]:
     build_history(circles=circles, facilitator_of={c.slug: facilitators[c.name] for c in circles}, now=now)
     # What circles do together, on top of the check-in history. The engagement seed goes first: it
     # removes a drifting member's last check-ins, before anyone comments on them.
-    for seed in (engagement_demo.seed, roles_demo.seed, feedback_demo.seed, safety_demo.seed):
+    seeds = (engagement_demo.seed, roles_demo.seed, feedback_demo.seed, safety_demo.seed, programs_demo.seed)
+    for seed in seeds:
         seed(circles=circles, now=now)
     # The notices a running worker would have delivered over the last days (emails withdrawn).
     demo_replay.replay(circles=circles, now=now)

@@ -95,7 +95,9 @@ def build_history(
 
 def _live(circle: Circle, rng: random.Random, start: datetime, now: datetime) -> None:
     members = list(
-        Membership.objects.filter(circle=circle, status=MembershipStatus.ACTIVE).select_related("user")
+        Membership.objects.filter(circle=circle, status=MembershipStatus.ACTIVE)
+        .select_related("user")
+        .order_by("pk")  # everyone "joined" at the same backdated moment: a stable order for the story
     )
     title, unit, baseline, target = GOALS[circle.purpose]
     goals = {

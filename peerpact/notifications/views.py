@@ -128,11 +128,8 @@ def with_action_urls(targets: Any, namespace: str, **kwargs: Any) -> list[ChatTa
     return listed
 
 
-@login_required
-@require_POST
-def chat_test(request: AuthedRequest, target_id: int) -> HttpResponse:
-    """Send a test message through Apprise now and say whether it went out, or why not."""
-    target = get_object_or_404(ChatTarget, pk=target_id, owner=request.user)
+def chat_test_send(request: AuthedRequest, target: ChatTarget) -> None:
+    """Send a test message to a target the caller may manage, and say how it went."""
     outcome = services.chat_target_test(target=target, actor=request.user)
     if outcome.ok:
         messages.success(request, _("Test message sent to %(target)s.") % {"target": target})
@@ -142,6 +139,14 @@ def chat_test(request: AuthedRequest, target_id: int) -> HttpResponse:
             _("The test message to %(target)s did not go out: %(error)s")
             % {"target": target, "error": outcome.error},
         )
+
+
+@login_required
+@require_POST
+def chat_test(request: AuthedRequest, target_id: int) -> HttpResponse:
+    """Send a test message through Apprise now and say whether it went out, or why not."""
+    target = get_object_or_404(ChatTarget, pk=target_id, owner=request.user)
+    chat_test_send(request, target)
     return redirect("notifications:chat")
 
 

@@ -96,6 +96,10 @@ class PageWatch:
     def __call__(self) -> None:
         """Check the page now showing: axe, console, CSP; and that no earlier page went unchecked."""
         self.page.wait_for_load_state("load")
+        # An htmx request in flight dims its element (.htmx-request): axe would judge a faded page.
+        self.page.wait_for_function(
+            "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+        )
         assert_accessible(self.page)
         assert not self.problems, f"The browser reported problems up to {self.page.url}:\n" + "\n".join(
             self.problems
@@ -120,3 +124,18 @@ def link_from_mail(to: str, path_prefix: str) -> str:
 def mail_to(to: str) -> list[Any]:
     """Messages sent to `to` so far, oldest first."""
     return [message for message in mail.outbox if to in message.to]
+
+
+def log_in(page: Page, check: PageWatch, *, email: str, name: str) -> None:
+    """Sign in through allauth's real login form; land on (and check) the home page."""
+    from playwright.sync_api import expect
+
+    from conftest import PASSWORD
+
+    page.goto("/accounts/login/")
+    check()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Hello, {name}")
+    check()

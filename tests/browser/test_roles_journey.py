@@ -10,18 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import PASSWORD
-from tests.browser.conftest import PageWatch
-
-
-def log_in(page: Page, check: PageWatch, *, email: str, name: str) -> None:
-    page.goto("/accounts/login/")
-    check()
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Hello, {name}")
-    check()
+from tests.browser.conftest import PageWatch, log_in
 
 
 @pytest.mark.browser

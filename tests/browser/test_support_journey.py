@@ -16,21 +16,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from conftest import PASSWORD
-from tests.browser.conftest import PageWatch
+from tests.browser.conftest import PageWatch, log_in
 
 WIN = "Finished the first draft of my thesis chapter"
 HELP = "Could someone proofread three pages before Friday?"
-
-
-def log_in(page: Page, check: PageWatch, *, email: str, name: str) -> None:
-    page.goto("/accounts/login/")
-    check()
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Hello, {name}")
-    check()
 
 
 @pytest.mark.browser

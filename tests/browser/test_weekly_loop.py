@@ -17,24 +17,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import PASSWORD
-from tests.browser.conftest import PageWatch, assert_fits_width
+from tests.browser.conftest import PageWatch, assert_fits_width, log_in
 
 PHONE = {"width": 360, "height": 740}
 WINS = "Ran three times this week, 21 km in all."
 HELP = "Does anyone know a good stretching routine for tight calves?"
 NEXT = "Run three times, one of them a long run"
 UTF8_BOM = b"\xef\xbb\xbf"
-
-
-def log_in(page: Page, check: PageWatch, *, email: str, name: str) -> None:
-    """Sign in through allauth's real login form and land on the home page."""
-    page.goto("/accounts/login/")
-    check()
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Hello, {name}")
 
 
 @pytest.mark.browser

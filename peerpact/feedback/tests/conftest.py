@@ -1,48 +1,23 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
-import time_machine
 from django.utils import timezone
 
-from conftest import seat
+from conftest import (
+    START,  # noqa: F401 (imported by the tests from here)
+    seat,
+)
 from peerpact.checkins import selectors as checkin_selectors
 from peerpact.checkins import services as checkin_services
-from peerpact.checkins.services import CheckinAnswers, RhythmSpec
-
-# Monday 2026-01-05 09:00 UTC. The circle's zone is Europe/Madrid (UTC+1 in winter).
-START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+from peerpact.checkins.services import CheckinAnswers
 
 
 @pytest.fixture(autouse=True)
-def clock():
-    """Frozen at START before any other fixture runs, so people join at START."""
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def weekly(circle, alice, clock):
-    """`circle` with updates due every Friday 18:00 (Europe/Madrid) and a 24 h grace period."""
-    from peerpact.circles import services as circle_services
-
-    circle_services.circle_update(circle=circle, actor=alice, timezone="Europe/Madrid")
-    circle.refresh_from_db()
-    checkin_services.rhythm_set(
-        circle=circle,
-        actor=alice,
-        spec=RhythmSpec(
-            preset="weekly",
-            weekdays=["FR"],
-            deadline_time=time(18, 0),
-            starts_on=date(2026, 1, 1),
-            grace_hours=24,
-        ),
-    )
-    checkin_services.cycles_ensure(circle=circle, now=timezone.now())
-    return circle
+def frozen_clock(clock):
+    """Every test here starts with the clock frozen at START (root conftest), before other fixtures."""
+    return clock
 
 
 @pytest.fixture

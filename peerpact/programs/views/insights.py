@@ -1,0 +1,73 @@
+"""Organizer and facilitator insights per cohort and module, and the CSV export."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from peerpact.accounts.http import AuthedRequest
+from peerpact.lib.csv import Cell, csv_response
+from peerpact.lib.views import forbidden
+from peerpact.programs import access, selectors
+from peerpact.programs.views.common import cohort_or_404
+
+NOT_LEAD = gettext_lazy("Only the cohort's facilitators and the community's organizers see its insights.")
+
+
+@login_required
+def insights(request: AuthedRequest, community: str, cohort: int) -> HttpResponse:
+    found = cohort_or_404(request, community, cohort)
+    if not access.can_lead_cohort(request.user, found):
+        return forbidden(request, str(NOT_LEAD))
+    data = selectors.cohort_insights(cohort=found, now=timezone.now())
+    return render(
+        request,
+        "programs/insights.html",
+        {"community": found.program.community, "program": found.program, "cohort": found, "insights": data},
+    )
+
+
+@login_required
+def insights_csv(request: AuthedRequest, community: str, cohort: int) -> HttpResponse | StreamingHttpResponse:
+    found = cohort_or_404(request, community, cohort)
+    if not access.can_lead_cohort(request.user, found):
+        return forbidden(request, str(NOT_LEAD))
+    data = selectors.cohort_insights(cohort=found, now=timezone.now())
+    header = [
+        "learner",
+        "huddle",
+        "enrollment",
+        "module",
+        "status",
+        "viewed",
+        "reviews_done",
+        "reviews_received",
+        "applied",
+        "risk",
+    ]
+    viewed = set(found.enrollments.filter(views__isnull=False).values_list("pk", "views__module_id"))
+
+    def rows() -> Iterator[list[Cell]]:
+        for learner in data.learners:
+            e = learner.enrollment
+            for figures in data.modules:
+                m = figures.module
+                yield [
+                    e.user.display_name or e.user.email,
+                    e.circle.name if e.circle else "",
+                    e.state,
+                    f"{m.position}. {m.title}",
+                    learner.statuses[m.pk],
+                    "yes" if (e.pk, m.pk) in viewed else "no",
+                    learner.reviews_done,
+                    learner.reviews_received,
+                    learner.applied.get(m.pk, ""),
+                    learner.risk,
+                ]
+
+    return csv_response(filename=f"cohort-{found.pk}-insights.csv", header=header, rows=rows())
