@@ -4,6 +4,8 @@
 - A cohort's facilitators (seated facilitators of its huddles) see the cohort and its insights.
 - Enrolled learners (active or completed) see their cohort; peers' solutions only after their own.
 - Community members see published programs; everyone else gets a 404.
+- Calibration: the cohort's leads set the example and the reference review; only active learners take
+  it, and while an active round waits for a learner, their peer reviews of that module stay locked.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from peerpact.circles.models import SEATED, MemberRole, Membership
 from peerpact.communities import access as community_access
 from peerpact.programs.models import (
     Attachment,
+    Calibration,
+    CalibrationAttempt,
     Cohort,
     Enrollment,
     EnrollmentState,
@@ -139,3 +143,29 @@ def can_download(user: Any, attachment: Attachment) -> bool:
 
 def can_review(user: Any, assignment: ReviewAssignment) -> bool:
     return assignment.reviewer_id == _uid(user) and assignment.is_live
+
+
+def can_take_calibration(user: Any, cohort: Cohort) -> bool:
+    """Only active learners of the cohort review the calibration example (leads write the reference)."""
+    return can_submit(user, cohort)
+
+
+def active_calibration(cohort: Cohort, module: Module) -> Calibration | None:
+    """The module's calibration round in this cohort, if it is on and has a reference review."""
+    found = Calibration.objects.filter(cohort=cohort, module=module, is_on=True).first()
+    return found if found is not None and found.is_active else None
+
+
+def must_calibrate(user: Any, cohort: Cohort, module: Module) -> bool:
+    """A learner's peer reviews of the module are locked until they have reviewed the example.
+
+    Without a reference review there is nothing to compare with, so nothing is locked. Leads who
+    review as a fallback are not learners and are never locked.
+    """
+    enrollment = enrollment_of(user, cohort)
+    if enrollment is None:
+        return False
+    calibration = active_calibration(cohort, module)
+    if calibration is None:
+        return False
+    return not CalibrationAttempt.objects.filter(calibration=calibration, enrollment=enrollment).exists()

@@ -1,8 +1,9 @@
 """Demo data for programs: a published three-module program and a cohort running over the demo circles.
 
-Module 1 is done (submissions, reviews, ratings and follow-ups, some applied and some not), module 2
-is in peer review, module 3 is still ahead; so learners have every kind of page to visit and the
-organizer sees real implementation-gap figures. Built through the services; a second run adds nothing.
+Module 1 is done (a calibration round, submissions, reviews, ratings and follow-ups, some applied and
+some not), module 2 is in peer review, module 3 is still ahead; so learners have every kind of page to
+visit and the organizer sees real implementation-gap figures. Built through the services; a second run
+adds nothing.
 """
 
 from __future__ import annotations
@@ -148,6 +149,26 @@ def seed(*, circles: list[Circle], now: datetime) -> None:
             services.submission_save(
                 cohort=cohort, module=first, actor=enrollment.user, text=TEXTS[i % len(TEXTS)], now=at
             )
+    # Calibration on module 1: the organizer's reference review, then every submitter calibrates
+    # (their peer reviews are locked until they have), some closer to the reference than others.
+    round_ = services.calibration_configure(
+        cohort=cohort, module=first, actor=organizer, is_on=True, example=first.calibration_example, now=start
+    )
+    action, reflection = list(first.criteria.all())
+    services.calibration_set_reference(
+        calibration=round_,
+        actor=organizer,
+        scores={action.pk: 2, reflection.pk: 3},
+        explanation=first.calibration_review,
+        now=start,
+    )
+    for i, enrollment in enumerate(learners[:9]):
+        services.calibration_submit(
+            calibration=round_,
+            actor=enrollment.user,
+            scores={action.pk: (2, 3, 2, 1)[i % 4], reflection.pk: (3, 3, 2, 1)[i % 4]},
+            now=due + timedelta(hours=2 + i),
+        )
     services.reviews_allocate(module=first, cohort=cohort, now=due)
     late = Submission.objects.get(module=first, enrollment=learners[8])
     services.reviews_allocate(module=first, cohort=cohort, now=late.submitted_at)

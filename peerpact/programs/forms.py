@@ -130,13 +130,8 @@ class SubmissionForm(forms.Form):
             del self.fields["remove_attachments"]
 
 
-class ReviewForm(forms.Form):
-    feedback = forms.CharField(
-        label=_("Written feedback"),
-        max_length=6000,
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_("Name one thing that worked and one thing to try next. Be kind and specific."),
-    )
+class RubricScoresForm(forms.Form):
+    """One level per rubric criterion (radio buttons), before the form's own fields."""
 
     def __init__(self, *args: Any, criteria: list[RubricCriterion], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -160,6 +155,46 @@ class ReviewForm(forms.Form):
 
     def scores(self) -> dict[int, int]:
         return {c.pk: self.cleaned_data[f"criterion_{c.pk}"] for c in self.criteria}
+
+
+class ReviewForm(RubricScoresForm):
+    feedback = forms.CharField(
+        label=_("Written feedback"),
+        max_length=6000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Name one thing that worked and one thing to try next. Be kind and specific."),
+    )
+
+
+class CalibrationForm(RubricScoresForm):
+    """A learner's review of the calibration example: the rubric only."""
+
+
+class ReferenceForm(RubricScoresForm):
+    explanation = forms.CharField(
+        label=_("Why these scores"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Learners read this next to their own scores once they have calibrated."),
+    )
+
+
+class CalibrationSetupForm(forms.Form):
+    is_on = forms.BooleanField(
+        label=_("Calibration round before peer review"),
+        required=False,
+        help_text=_(
+            "Learners review the example with the rubric and compare with your reference review before "
+            "their peer reviews of this module open."
+        ),
+    )
+    example = forms.CharField(
+        label=_("Example submission"),
+        required=False,
+        max_length=8000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Write or paste an example of what a learner might share for this module."),
+    )
 
 
 class RateForm(forms.Form):

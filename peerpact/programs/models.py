@@ -107,13 +107,16 @@ class Module(models.Model):
         _("calibration example"),
         blank=True,
         max_length=8000,
-        help_text=_("Optional: an example submission reviewers see before they review peers."),
+        help_text=_(
+            "Optional: an example submission for the calibration round. Each cohort's facilitators start "
+            "from this text and can change it for their cohort."
+        ),
     )
     calibration_review = models.TextField(
         _("facilitator's review of the example"),
         blank=True,
         max_length=8000,
-        help_text=_("How the facilitator scored the example, and why."),
+        help_text=_("Optional: a starting point for the explanation of the reference review."),
     )
 
     class Meta:
@@ -426,6 +429,82 @@ class FollowUp(models.Model):
     @property
     def is_answered(self) -> bool:
         return self.answered_at is not None
+
+
+class Calibration(models.Model):
+    """A cohort's calibration round for one module: an example submission and the reference review of it.
+
+    The round is active (it locks a learner's peer reviews of the module until they have calibrated)
+    only when it is switched on and a facilitator or organizer has written the reference review.
+    """
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="calibrations")
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="calibrations")
+    is_on = models.BooleanField(
+        _("calibration round before peer review"),
+        default=False,
+        help_text=_("Learners review the example with the rubric and compare with the reference first."),
+    )
+    example = models.TextField(
+        _("example submission"),
+        blank=True,
+        max_length=8000,
+        help_text=_("Write or paste an example of what a learner might share for this module."),
+    )
+    reference_scores = models.JSONField(default=dict, blank=True)  # {criterion_id (str): score}
+    reference_explanation = models.TextField(_("why these scores"), blank=True, max_length=4000)
+    reference_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reference_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("calibration")
+        verbose_name_plural = _("calibrations")
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "module"], name="one_calibration_per_cohort_module")
+        ]
+
+    def __str__(self) -> str:
+        return f"calibration {self.module} · {self.cohort}"
+
+    @property
+    def has_reference(self) -> bool:
+        return self.reference_at is not None
+
+    @property
+    def is_active(self) -> bool:
+        """On, with an example and a reference review: learners must calibrate before reviewing."""
+        return self.is_on and bool(self.example) and self.has_reference
+
+
+class CalibrationAttempt(models.Model):
+    """A learner's review of the calibration example with the rubric; one per learner and round."""
+
+    calibration = models.ForeignKey(Calibration, on_delete=models.CASCADE, related_name="attempts")
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="calibration_attempts")
+    scores = models.JSONField(default=dict)  # {criterion_id (str): score}
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("calibration attempt")
+        verbose_name_plural = _("calibration attempts")
+        ordering = ["submitted_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["calibration", "enrollment"], name="one_calibration_per_learner")
+        ]
+
+    def __str__(self) -> str:
+        return f"calibration {self.calibration_id} · enrollment {self.enrollment_id}"
+
+    def differences(self, reference: dict[str, Any]) -> dict[str, int]:
+        """Per criterion scored by both: |learner - reference|."""
+        return {
+            key: abs(int(score) - int(reference[key]))
+            for key, score in self.scores.items()
+            if key in reference
+        }
 
 
 def level_label(criterion: RubricCriterion, score: Any) -> str:

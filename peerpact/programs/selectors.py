@@ -13,6 +13,8 @@ from django.db.models import Prefetch, QuerySet
 from peerpact.programs import access
 from peerpact.programs.models import (
     Applied,
+    Calibration,
+    CalibrationAttempt,
     Cohort,
     Enrollment,
     FollowUp,
@@ -23,6 +25,7 @@ from peerpact.programs.models import (
     ReviewAssignment,
     RubricCriterion,
     Submission,
+    level_label,
 )
 
 INACTIVE_AFTER = timedelta(days=14)
@@ -191,6 +194,62 @@ def feedback_for(*, cohort: Cohort, module: Module, user: Any) -> Feedback:
     )
 
 
+# --- Calibration -----------------------------------------------------------------------------------
+
+
+@dataclass
+class CalibrationRow:
+    criterion: RubricCriterion
+    mine: int | None
+    reference: int | None
+
+    @property
+    def difference(self) -> int | None:
+        """Signed: above zero when the learner scored higher than the reference."""
+        if self.mine is None or self.reference is None:
+            return None
+        return self.mine - self.reference
+
+    @property
+    def mine_label(self) -> str:
+        return level_label(self.criterion, self.mine)
+
+    @property
+    def reference_label(self) -> str:
+        return level_label(self.criterion, self.reference)
+
+
+def mean_absolute_difference(attempts: list[CalibrationAttempt], reference: dict[str, Any]) -> float | None:
+    """Pooled over every criterion of every attempt; None when nothing can be compared."""
+    differences = [d for a in attempts for d in a.differences(reference).values()]
+    return round(statistics.mean(differences), 2) if differences else None
+
+
+def calibration_comparison(*, calibration: Calibration, attempt: CalibrationAttempt) -> list[CalibrationRow]:
+    """The learner's score next to the reference, per rubric criterion."""
+    rows = []
+    for criterion in calibration.module.criteria.all():
+        key = str(criterion.pk)
+        mine, reference = attempt.scores.get(key), calibration.reference_scores.get(key)
+        rows.append(
+            CalibrationRow(
+                criterion=criterion,
+                mine=None if mine is None else int(mine),
+                reference=None if reference is None else int(reference),
+            )
+        )
+    return rows
+
+
+def calibration_attempt_of(*, calibration: Calibration | None, user: Any) -> CalibrationAttempt | None:
+    if calibration is None or calibration.pk is None:
+        return None
+    enrollment = access.enrollment_of(user, calibration.cohort)
+    if enrollment is None:
+        return None
+    return CalibrationAttempt.objects.filter(calibration=calibration, enrollment=enrollment).first()
+
+
 # --- Insights --------------------------------------------------------------------------------------
 
 
@@ -214,6 +273,9 @@ class ModuleFigures:
     submissions_with_feedback: int
     median_hours_to_feedback: float | None
     helpful_average: float | None
+    calibration: str = "off"  # off / no_reference / on (see calibration_state)
+    calibrated: int = 0
+    calibration_mean_difference: float | None = None
 
     @property
     def completion_percent(self) -> int:
@@ -230,6 +292,8 @@ class LearnerRow:
     last_active_at: datetime | None
     applied: dict[int, str]
     statuses: dict[int, str]  # module id -> submitted / late / missed / open
+    calibration_difference: float | None = None  # mean absolute difference to the reference, all modules
+    calibration_by_module: dict[int, float | None] = field(default_factory=dict)
 
     @property
     def risk(self) -> str:
@@ -301,6 +365,14 @@ def cohort_insights(*, cohort: Cohort, now: datetime) -> Insights:
         if f.answered_at is not None:
             applied[f.enrollment_id][f.module_id] = f.applied
             seen(f.enrollment_id, f.answered_at)
+    calibrations = {c.module_id: c for c in Calibration.objects.filter(cohort=cohort)}
+    by_calibration: dict[int, list[CalibrationAttempt]] = defaultdict(list)
+    by_learner: dict[int, list[tuple[CalibrationAttempt, Calibration]]] = defaultdict(list)
+    by_pk = {c.pk: c for c in calibrations.values()}
+    for attempt in CalibrationAttempt.objects.filter(calibration__cohort=cohort, enrollment_id__in=ids):
+        by_calibration[attempt.calibration_id].append(attempt)
+        by_learner[attempt.enrollment_id].append((attempt, by_pk[attempt.calibration_id]))
+        seen(attempt.enrollment_id, attempt.submitted_at)
 
     figures = []
     for m in modules:
@@ -340,6 +412,7 @@ def cohort_insights(*, cohort: Cohort, now: datetime) -> Insights:
                 submissions_with_feedback=len(first_feedback),
                 median_hours_to_feedback=round(statistics.median(waits), 1) if waits else None,
                 helpful_average=round(statistics.mean(ratings), 1) if ratings else None,
+                **_calibration_figures(calibrations.get(m.pk), by_calibration),
             )
         )
 
@@ -355,6 +428,8 @@ def cohort_insights(*, cohort: Cohort, now: datetime) -> Insights:
                 statuses[m.pk] = "missed" if due_at <= now else "open"
         last = last_seen.get(e.pk)
         started = now - e.enrolled_at >= INACTIVE_AFTER
+        mine_calibrated = by_learner[e.pk]
+        differences = [d for a, c in mine_calibrated for d in a.differences(c.reference_scores).values()]
         learners.append(
             LearnerRow(
                 enrollment=e,
@@ -366,9 +441,33 @@ def cohort_insights(*, cohort: Cohort, now: datetime) -> Insights:
                 applied=applied[e.pk],
                 statuses=statuses,
                 inactive=started and (last is None or now - last > INACTIVE_AFTER),
+                calibration_difference=round(statistics.mean(differences), 2) if differences else None,
+                calibration_by_module={
+                    c.module_id: mean_absolute_difference([a], c.reference_scores) for a, c in mine_calibrated
+                },
             )
         )
     return Insights(cohort=cohort, modules=figures, learners=learners, dropped=dropped)
+
+
+def calibration_state(calibration: Calibration | None) -> str:
+    """off; no_reference (on, but nothing locks until a lead reviews the example); on (active)."""
+    if calibration is None or not calibration.is_on:
+        return "off"
+    return "on" if calibration.is_active else "no_reference"
+
+
+def _calibration_figures(
+    calibration: Calibration | None, by_calibration: dict[int, list[CalibrationAttempt]]
+) -> dict[str, Any]:
+    if calibration is None:
+        return {}
+    attempts = by_calibration.get(calibration.pk, [])
+    return {
+        "calibration": calibration_state(calibration),
+        "calibrated": len(attempts),
+        "calibration_mean_difference": mean_absolute_difference(attempts, calibration.reference_scores),
+    }
 
 
 def prefetch_modules(program: Program) -> QuerySet[Module]:

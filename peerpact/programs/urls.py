@@ -30,6 +30,17 @@ urlpatterns = [
     path("cohorts/<int:cohort>/modules/<int:module_id>/submit/", views.submission_save, name="submit"),
     path("cohorts/<int:cohort>/modules/<int:module_id>/allocate/", views.reviews_allocate, name="allocate"),
     path("cohorts/<int:cohort>/modules/<int:module_id>/feedback/", views.feedback, name="feedback"),
+    path("cohorts/<int:cohort>/modules/<int:module_id>/calibration/", views.calibration, name="calibration"),
+    path(
+        "cohorts/<int:cohort>/modules/<int:module_id>/calibration/setup/",
+        views.calibration_setup,
+        name="calibration-setup",
+    ),
+    path(
+        "cohorts/<int:cohort>/modules/<int:module_id>/calibration/reference/",
+        views.calibration_reference,
+        name="calibration-reference",
+    ),
     path("cohorts/<int:cohort>/files/<int:attachment_id>/", views.attachment_download, name="attachment"),
     path(
         "cohorts/<int:cohort>/submissions/<int:submission_id>/highlight/", views.highlight, name="highlight"

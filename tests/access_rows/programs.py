@@ -11,6 +11,8 @@ from django.utils import timezone
 from peerpact.communities import services as community_services
 from peerpact.programs import services
 from peerpact.programs.models import (
+    Calibration,
+    CalibrationAttempt,
     Cohort,
     Enrollment,
     Highlight,
@@ -71,6 +73,22 @@ def extend(w: Any) -> None:
         files=[SimpleUploadedFile("d.txt", b"dave")],
         now=now,
     )
+    # A module whose calibration round is live (olivia wrote the reference); bob has not calibrated yet.
+    listen = services.module_create(
+        program=program, actor=olivia, title="Listen", action_challenge="Listen.", reviews_k=1
+    )
+    services.criterion_add(module=listen, actor=olivia, name="Listening", levels=LEVELS)
+    calibration = services.calibration_configure(
+        cohort=cohort, module=listen, actor=olivia, is_on=True, example="An example to calibrate on", now=now
+    )
+    services.calibration_set_reference(
+        calibration=calibration,
+        actor=olivia,
+        scores={c.pk: 1 for c in listen.criteria.all()},
+        explanation="Tried once.",
+        now=now,
+    )
+    w.pg_cal, w.pg_calibration = listen, calibration
     w.pg = program
     w.pg_module, w.pg_quiet = module, quiet
     w.pg_quiet_criterion = services.criterion_add(module=quiet, actor=olivia, name="Care", levels=LEVELS)
@@ -115,6 +133,8 @@ TARGETS = {
     "pg-module": lambda w: _h(w, module_id=w.pg_module.pk),
     "pg-cohort-quiet": lambda w: _h(w, module_id=w.pg_quiet.pk),
     "pg-foreign-mod": lambda w: _h(w, module_id=w.pg_draft_module.pk),
+    "pg-cal": lambda w: _h(w, module_id=w.pg_cal.pk),
+    "pg-other-cal": lambda w: _h(w, w.pg_other, module_id=w.pg_cal.pk),
     "pg-bob-file": lambda w: _h(w, attachment_id=w.pg_bob_file.pk),
     "pg-dave-file": lambda w: _h(w, attachment_id=w.pg_dave_file.pk),
     "pg-pia-sub": lambda w: _h(w, submission_id=w.pg_pia_sub.pk),
@@ -184,6 +204,33 @@ NO_REVIEW = Effect(
     lambda w: {f"criterion_{c.pk}": "2" for c in w.pg_module.criteria.all()} | {"feedback": "x"},
     lambda w: Review.objects.count(),
 )
+CALIBRATE = Effect(
+    lambda w: {f"criterion_{c.pk}": "2" for c in w.pg_cal.criteria.all()},
+    lambda w: CalibrationAttempt.objects.filter(calibration=w.pg_calibration).count(),
+    "bob",
+)
+NO_ATTEMPT = Effect(
+    lambda w: {f"criterion_{c.pk}": "2" for c in w.pg_cal.criteria.all()},
+    lambda w: CalibrationAttempt.objects.count(),
+)
+SET_EXAMPLE = Effect(
+    {"is_on": "on", "example": "A better example"},
+    lambda w: fresh(w.pg_calibration, "example"),
+    "alice otto olivia",
+)
+CALIBRATIONS_SAME = Effect(
+    {"is_on": "on", "example": "Sneaky example"},
+    lambda w: sorted(Calibration.objects.values_list("pk", "cohort", "module", "is_on", "example")),
+)
+SET_REFERENCE = Effect(
+    lambda w: {f"criterion_{c.pk}": "2" for c in w.pg_cal.criteria.all()} | {"explanation": "Matrix"},
+    lambda w: fresh(w.pg_calibration, "reference_scores", "reference_explanation"),
+    "alice otto olivia",
+)
+REFERENCES_SAME = Effect(
+    lambda w: {f"criterion_{c.pk}": "2" for c in w.pg_cal.criteria.all()} | {"explanation": "Sneaky"},
+    lambda w: sorted(Calibration.objects.values_list("pk", "reference_scores", "reference_explanation")),
+)
 DAVE_ANSWER_SAME = Effect({"applied": "yes"}, lambda w: fresh(w.pg_dave_followup, "answered_at"))
 
 #                         anon  erin carol dave bob alice otto olivia
@@ -200,6 +247,8 @@ SELF_OR_ORGANIZER = "login 404 404 404 302 403 302 302"
 LEARNER_WRITES = "login 404 404 404 302 403 403 403"
 LEADS_WRITE = "login 404 404 404 403 302 302 302"
 LEADS_SEE = "login 404 404 404 403 200 200 200"
+LEADS_ONLY = "login 404 404 404 404 200 200 200"
+LEADS_ONLY_WRITE = "login 404 404 404 404 302 302 302"
 
 # fmt: off
 ROWS = [
@@ -250,6 +299,18 @@ ROWS = [
     get("programs:highlight",                  "pg-pia-sub",         POST_ONLY),
     post("programs:highlight",                 "pg-pia-sub",         LEADS_WRITE, HIGHLIGHT),
     post("programs:highlight[foreign]",        "pg-dave-sub",        HIDDEN, DAVE_SUB_SAME),
+    get("programs:calibration",                "pg-cal",             ONLY_BOB),
+    post("programs:calibration",               "pg-cal",             BOB_WRITES, CALIBRATE),
+    post("programs:calibration[foreign]",      "pg-foreign-mod",     HIDDEN, NO_ATTEMPT),
+    post("programs:calibration[other]",        "pg-other-cal",       HIDDEN, NO_ATTEMPT),
+    get("programs:calibration-setup",          "pg-cal",             LEADS_ONLY),
+    post("programs:calibration-setup",         "pg-cal",             LEADS_ONLY_WRITE, SET_EXAMPLE),
+    post("programs:calibration-setup[foreign]", "pg-foreign-mod",    HIDDEN, CALIBRATIONS_SAME),
+    post("programs:calibration-setup[other]",  "pg-other-cal",       "login 404 404 404 404 404 302 302",
+         Effect(SET_EXAMPLE.data, lambda w: Calibration.objects.filter(cohort=w.pg_other).count(), MANAGERS)),
+    get("programs:calibration-reference",      "pg-cal",             LEADS_ONLY),
+    post("programs:calibration-reference",     "pg-cal",             LEADS_ONLY_WRITE, SET_REFERENCE),
+    post("programs:calibration-reference[foreign]", "pg-foreign-mod", HIDDEN, REFERENCES_SAME),
     get("programs:reviews",                    "pg-cohort",          IN_COHORT),
     get("programs:review",                     "pg-bob-task",        ONLY_BOB),
     post("programs:review",                    "pg-bob-task",        BOB_WRITES, REVIEW),

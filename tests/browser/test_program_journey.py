@@ -214,3 +214,70 @@ def test_the_organizer_authors_and_reads_the_insights(page: Page, cohort: Any, o
     expect(row).to_contain_text("2/3 (67%)")
     expect(row).to_contain_text("1 of 1 who opened it")
     check()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_facilitator_sets_up_calibration_and_a_learner_calibrates_before_reviewing(
+    page: Page, another_person: Any, cohort: Any, alice: Any, bob: Any
+) -> None:
+    """Alice writes an example and her reference review; Bob's reviews stay locked until he has
+    reviewed the example, compared his scores with hers, and read why she scored it so."""
+    module = cohort.program.modules.get()
+    services.submission_save(cohort=cohort, module=module, actor=bob, text=ACTION, now=timezone.now())
+    services.reviews_allocate(module=module, cohort=cohort, now=timezone.now(), actor=alice)
+    slug = cohort.program.community.slug
+
+    check = PageWatch(page)
+    log_in(page, check, email=alice.email, name="Alice")
+    page.goto(f"/c/{slug}/programs/cohorts/{cohort.pk}/modules/{module.pk}/")
+    check()
+    page.get_by_role("link", name="Set up calibration").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Calibration for “Ask for feedback”")
+    check()
+    page.get_by_label("Calibration round before peer review").check()
+    page.get_by_label("Example submission:").fill("I asked a colleague about my report. She said: too long.")
+    page.get_by_role("button", name="Save calibration").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reference review for “Ask for feedback”")
+    check()
+    page.get_by_role("group", name="Action taken").get_by_label(re.compile("2 · Tried")).check()
+    page.get_by_role("group", name="Reflection").get_by_label(re.compile("1 · Planned")).check()
+    page.get_by_label("Why these scores").fill("One person, once; no plan for next time yet.")
+    page.get_by_role("button", name="Save reference review").click()
+    expect(page.get_by_role("status")).to_contain_text("Reference review saved.")
+    expect(page.get_by_role("region", name="Status")).to_contain_text("0 of 3 learners have calibrated.")
+    check()
+
+    learner = another_person()
+    watch = PageWatch(learner)
+    log_in(learner, watch, email=bob.email, name="Bob")
+    learner.goto(f"/c/{slug}/programs/cohorts/{cohort.pk}/reviews/")
+    expect(learner.get_by_role("region", name="To do")).to_contain_text("locked until you calibrate")
+    watch()
+    learner.get_by_role("link", name="Calibrate for “Ask for feedback”").click()
+    expect(learner.get_by_role("heading", level=1)).to_have_text("Calibration for “Ask for feedback”")
+    watch()
+    learner.get_by_role("group", name="Action taken").get_by_label(re.compile("3 · Practised")).check()
+    learner.get_by_role("group", name="Reflection").get_by_label(re.compile("1 · Planned")).check()
+    learner.get_by_role("button", name="Hand in and compare").click()
+    expect(learner.get_by_role("status")).to_contain_text("Calibrated.")
+    comparison = learner.get_by_role("region", name="Your scores and the reference")
+    expect(comparison.get_by_role("row", name=re.compile("^Action taken"))).to_contain_text(
+        "+1 (you scored higher)"
+    )
+    expect(comparison.get_by_role("row", name=re.compile("^Reflection"))).to_contain_text("same")
+    expect(learner.get_by_role("article", name="Why the facilitator scored it this way")).to_contain_text(
+        "no plan for next time yet"
+    )
+    watch()
+    learner.get_by_role("link", name="Go to my review tasks").click()
+    watch()
+    learner.get_by_role("region", name="To do").get_by_role("link").first.click()
+    expect(learner.get_by_role("heading", level=1)).to_have_text("Review for “Ask for feedback”")
+    watch()
+
+    page.goto(f"/c/{slug}/programs/cohorts/{cohort.pk}/insights/")
+    expect(
+        page.get_by_role("region", name="Drop-out risk").get_by_role("row", name=re.compile("^Bob"))
+    ).to_contain_text("0.5 points off")
+    check()

@@ -12,6 +12,12 @@ from peerpact.programs.services.authoring import (
     program_set_status,
     program_update,
 )
+from peerpact.programs.services.calibration import (
+    calibration_configure,
+    calibration_get_or_new,
+    calibration_set_reference,
+    calibration_submit,
+)
 from peerpact.programs.services.cohorts import (
     cohort_create,
     cohort_set_status,
@@ -31,6 +37,10 @@ from peerpact.programs.services.reviews import (
 from peerpact.programs.services.submissions import highlight_set, reviews_started, submission_save
 
 __all__ = [
+    "calibration_configure",
+    "calibration_get_or_new",
+    "calibration_set_reference",
+    "calibration_submit",
     "cohort_create",
     "cohort_set_status",
     "criterion_add",

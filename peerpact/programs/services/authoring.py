@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from peerpact.programs import access
-from peerpact.programs.models import Module, Program, ProgramStatus, Review, RubricCriterion
+from peerpact.programs.models import Calibration, Module, Program, ProgramStatus, Review, RubricCriterion
 
 PROGRAM_FIELDS = ("title", "description")
 MODULE_FIELDS = (
@@ -166,7 +166,10 @@ def clean_levels(levels: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _rubric_locked(module: Module) -> bool:
-    return Review.objects.filter(assignment__submission__module=module).exists()
+    """Peer reviews, a calibration reference review or a learner's calibration use the rubric."""
+    if Review.objects.filter(assignment__submission__module=module).exists():
+        return True
+    return Calibration.objects.filter(module=module, reference_at__isnull=False).exists()
 
 
 def criterion_add(*, module: Module, actor: Any, name: str, levels: list[dict[str, Any]]) -> RubricCriterion:

@@ -187,10 +187,19 @@ def review_start(*, assignment: ReviewAssignment, actor: Any, now: datetime) -> 
     """The reviewer opened the review: from now on it is theirs and the submission is frozen."""
     if not access.can_review(actor, assignment):
         raise PermissionDenied(_("This review is not yours."))
+    _require_calibrated(actor, assignment)
     if assignment.started_at is None:
         ReviewAssignment.objects.filter(pk=assignment.pk, started_at__isnull=True).update(started_at=now)
         assignment.refresh_from_db(fields=["started_at"])
     return assignment
+
+
+def _require_calibrated(actor: Any, assignment: ReviewAssignment) -> None:
+    submission = assignment.submission
+    if access.must_calibrate(actor, submission.enrollment.cohort, submission.module):
+        raise PermissionDenied(
+            _("Review the calibration example first: your peer reviews of this module open after it.")
+        )
 
 
 def clean_scores(module: Module, scores: dict[Any, Any]) -> dict[str, int]:
@@ -220,6 +229,7 @@ def review_submit(
         raise PermissionDenied(_("This review is not yours, or it was handed to someone else."))
     if assignment.is_done:
         raise ValidationError(_("You have already handed in this review."))
+    _require_calibrated(actor, assignment)
     module = assignment.submission.module
     cleaned = clean_scores(module, scores)
     feedback = feedback.strip()

@@ -24,6 +24,8 @@ def test_the_demo_cohort_shows_every_stage_and_the_implementation_gap():
     assert first.reviews_done == first.reviews_assigned == 18
     assert (first.applied_yes, first.applied_partly, first.applied_no) == (3, 2, 2)
     assert first.median_hours_to_feedback is not None and first.helpful_average is not None
+    assert (first.calibration, first.calibrated, second.calibration) == ("on", 9, "off")
+    assert first.calibration_mean_difference is not None
     assert 0 < second.reviews_done < second.reviews_assigned
     assert third.submitted == 0
     bob = cohort.enrollments.get(user__email="bob@example.com").user

@@ -15,6 +15,7 @@ from peerpact.programs.views.authoring import (
     program_status,
     rubric_edit,
 )
+from peerpact.programs.views.calibration import calibration, calibration_reference, calibration_setup
 from peerpact.programs.views.cohorts import (
     attachment_download,
     cohort_detail,
@@ -34,6 +35,9 @@ from peerpact.programs.views.insights import insights, insights_csv
 
 __all__ = [
     "attachment_download",
+    "calibration",
+    "calibration_reference",
+    "calibration_setup",
     "cohort_create",
     "cohort_detail",
     "criterion_remove",

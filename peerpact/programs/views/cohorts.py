@@ -28,6 +28,7 @@ from peerpact.programs.forms import (
 )
 from peerpact.programs.models import (
     Attachment,
+    Calibration,
     Cohort,
     Enrollment,
     FollowUp,
@@ -130,6 +131,7 @@ def _module_page(
         initial = {"text": mine.text, "links": mine.links} if mine else {}
         form = SubmissionForm(initial=initial, attachments=attachments)
     sees_gallery = access.can_see_gallery(request.user, found, module)
+    calibration = Calibration.objects.filter(cohort=found, module=module).first()
     gallery = (
         selectors.gallery(cohort=found, module=module, exclude_user=request.user) if sees_gallery else []
     )
@@ -156,6 +158,10 @@ def _module_page(
             "in_review": ReviewAssignment.objects.filter(
                 submission__module=module, submission__enrollment__cohort=found
             ).exists(),
+            "calibration_state": selectors.calibration_state(calibration),
+            "my_calibration": selectors.calibration_attempt_of(calibration=calibration, user=request.user),
+            "must_calibrate": access.must_calibrate(request.user, found, module),
+            "takes_calibration": access.can_take_calibration(request.user, found),
         },
         status=status,
     )
@@ -269,6 +275,9 @@ def highlight(request: AuthedRequest, community: str, cohort: int, submission_id
 def review_tasks(request: AuthedRequest, community: str, cohort: int) -> HttpResponse:
     found = cohort_or_404(request, community, cohort)
     tasks = list(selectors.review_tasks(cohort=found, user=request.user))
+    open_tasks = [t for t in tasks if t.completed_at is None]
+    modules = {t.submission.module_id: t.submission.module for t in open_tasks}
+    locked = [m for m in modules.values() if access.must_calibrate(request.user, found, m)]
     return render(
         request,
         "programs/review_tasks.html",
@@ -276,8 +285,10 @@ def review_tasks(request: AuthedRequest, community: str, cohort: int) -> HttpRes
             "community": found.program.community,
             "program": found.program,
             "cohort": found,
-            "open_tasks": [t for t in tasks if t.completed_at is None],
+            "open_tasks": open_tasks,
             "done_tasks": [t for t in tasks if t.completed_at is not None],
+            "locked_modules": locked,
+            "locked_ids": {m.pk for m in locked},
         },
     )
 
@@ -301,6 +312,10 @@ def review_form(request: AuthedRequest, community: str, cohort: int, assignment_
     module = assignment.submission.module
     criteria = list(module.criteria.all())
     now = timezone.now()
+    if assignment.completed_at is None and access.must_calibrate(request.user, found, module):
+        # Locked, not started: the review stays unstarted until the learner has calibrated.
+        messages.info(request, _("First review an example with the rubric: your peer reviews open after it."))
+        return redirect("programs:calibration", community=community, cohort=found.pk, module_id=module.pk)
     if assignment.completed_at is None:
         services.review_start(assignment=assignment, actor=request.user, now=now)
     form = ReviewForm(request.POST if request.method == "POST" else None, criteria=criteria)
@@ -336,6 +351,9 @@ def review_form(request: AuthedRequest, community: str, cohort: int, assignment_
             "form": form,
             "review": review,
             "given": selectors.median_scores(criteria, [review]) if review else [],
+            "calibrated": selectors.calibration_attempt_of(
+                calibration=access.active_calibration(found, module), user=request.user
+            ),
         },
         status=400 if form.errors else 200,
     )

@@ -19,6 +19,10 @@ from peerpact.programs.views.common import cohort_or_404
 NOT_LEAD = gettext_lazy("Only the cohort's facilitators and the community's organizers see its insights.")
 
 
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
 @login_required
 def insights(request: AuthedRequest, community: str, cohort: int) -> HttpResponse:
     found = cohort_or_404(request, community, cohort)
@@ -49,6 +53,8 @@ def insights_csv(request: AuthedRequest, community: str, cohort: int) -> HttpRes
         "reviews_received",
         "applied",
         "risk",
+        "calibration_difference",
+        "calibration_difference_all_modules",
     ]
     viewed = set(found.enrollments.filter(views__isnull=False).values_list("pk", "views__module_id"))
 
@@ -68,6 +74,8 @@ def insights_csv(request: AuthedRequest, community: str, cohort: int) -> HttpRes
                     learner.reviews_received,
                     learner.applied.get(m.pk, ""),
                     learner.risk,
+                    _number(learner.calibration_by_module.get(m.pk)),
+                    _number(learner.calibration_difference),
                 ]
 
     return csv_response(filename=f"cohort-{found.pk}-insights.csv", header=header, rows=rows())
