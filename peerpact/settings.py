@@ -261,6 +261,9 @@ _media_default = (
 )
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(_media_default)))
 PROGRAM_UPLOAD_MAX_BYTES = env_int("PROGRAM_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+# Module videos from YouTube (youtube-nocookie), Vimeo (dnt) or https .mp4/.webm/.ogv links play on the module
+# page, whose CSP then allows that one host. False keeps every video a plain link (private networks, offline).
+PROGRAM_VIDEO_EMBEDS = env_bool("PROGRAM_VIDEO_EMBEDS", True)
 
 # --- Security
 SECURE_CSP = {

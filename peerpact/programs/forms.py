@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from peerpact.circles.models import Circle
@@ -39,6 +40,15 @@ class ModuleForm(forms.ModelForm):
             "calibration_example": forms.Textarea(attrs={"rows": 4}),
             "calibration_review": forms.Textarea(attrs={"rows": 3}),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if settings.PROGRAM_VIDEO_EMBEDS:
+            self.fields["video_url"].help_text = _(
+                "Optional. YouTube and Vimeo links, and https links to .mp4, .webm or .ogv files, play on "
+                "the module page (YouTube without cookies, Vimeo without tracking). Other links are shown "
+                "as a link that opens the video."
+            )
 
 
 class CriterionForm(forms.Form):

@@ -72,7 +72,9 @@ class Module(models.Model):
     title = models.CharField(_("title"), max_length=160)
     content = models.TextField(_("content"), blank=True, max_length=40000, help_text=_("Markdown."))
     video_url = models.URLField(
-        _("video link"), blank=True, help_text=_("Optional. Shown as a link that opens the video.")
+        _("video link"),
+        blank=True,
+        help_text=_("Optional. YouTube, Vimeo and .mp4/.webm/.ogv links play on the module page."),
     )
     video_title = models.CharField(_("video title"), max_length=160, blank=True)
     action_challenge = models.TextField(

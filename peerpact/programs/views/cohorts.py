@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -11,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_POST
 
 from peerpact.accounts.http import AuthedRequest
@@ -37,6 +39,7 @@ from peerpact.programs.models import (
     ReviewAssignment,
     Submission,
 )
+from peerpact.programs.video import video_csp, video_embed
 from peerpact.programs.views.common import cohort_or_404, module_of
 
 
@@ -135,10 +138,12 @@ def _module_page(
     gallery = (
         selectors.gallery(cohort=found, module=module, exclude_user=request.user) if sees_gallery else []
     )
-    return render(
+    embed = video_embed(module.video_url) if settings.PROGRAM_VIDEO_EMBEDS else None
+    response = render(
         request,
         "programs/module_detail.html",
         {
+            "video": embed,
             "community": found.program.community,
             "program": found.program,
             "cohort": found,
@@ -165,6 +170,11 @@ def _module_page(
         },
         status=status,
     )
+    if embed is None:
+        return response
+    # Django's per-view CSP override (django.views.decorators.csp), applied to this response because
+    # the one host to allow depends on the module: frame-src for a player, media-src for a file.
+    return csp_override(video_csp(embed, settings.SECURE_CSP))(lambda _request: response)(request)
 
 
 @login_required
