@@ -74,7 +74,7 @@ class Module(models.Model):
     video_url = models.URLField(
         _("video link"),
         blank=True,
-        help_text=_("Optional. YouTube, Vimeo and .mp4/.webm/.ogv links play on the module page."),
+        help_text=_("Optional. A link to a video that goes with this module."),
     )
     video_title = models.CharField(_("video title"), max_length=160, blank=True)
     action_challenge = models.TextField(

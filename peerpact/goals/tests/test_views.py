@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -240,7 +241,7 @@ def test_an_empty_list_explains_how_to_set_a_first_goal(client, circle, bob):
 
 
 def test_my_goals_come_first_with_edit_links_then_peers_with_status_and_progress(client, circle, alice, bob):
-    today = timezone.localdate()
+    today = timezone.localdate(timezone=ZoneInfo(bob.timezone))  # "overdue" is judged in the viewer's zone
     theirs = make_goal(alice, circle, title="Learn Spanish", direction=Direction.DONE, target=None)
     mine = make_goal(
         bob,

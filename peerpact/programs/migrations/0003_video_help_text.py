@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
             name="video_url",
             field=models.URLField(
                 blank=True,
-                help_text="Optional. YouTube, Vimeo and .mp4/.webm/.ogv links play on the module page.",
+                help_text="Optional. A link to a video that goes with this module.",
                 verbose_name="video link",
             ),
         ),
