@@ -1,0 +1,436 @@
+"""Circle formation: split a pool of applicants into circles, maximising the worst circle's score first,
+then the mean, under hard constraints (size, shared hours, language, not-with pairs, no isolation).
+
+Pure Python and deterministic for a seed (unless `time_limit` cuts a run short). Algorithm: greedy
+seeding (most constrained people first, each into the compatible circle they fit best), then iterated
+local search — moves and swaps that target the weakest circle, accepted only when they improve the
+pair of circles involved in leximin order (fewer violations, higher minimum, higher sum), so the sorted
+vector of circle scores never gets worse; when stuck, the best solution so far is perturbed around its
+weakest circle. Small pools also restart over every feasible number of circles. For large pools the
+neighbourhood of a circle is restricted to circles whose shared hours overlap its members' hours.
+
+See docs/formation-solver.md.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from peerpact.formation.scoring import (
+    Explanation,
+    Person,
+    Question,
+    Scorer,
+    Settings,
+    Violation,
+)
+
+__all__ = [
+    "CircleResult",
+    "Person",
+    "Question",
+    "Scorer",
+    "Settings",
+    "Solution",
+    "Violation",
+    "evaluate",
+    "solve",
+]
+
+EPS = 1e-12
+SMALL_POOL = 60  # restart over every feasible number of circles up to this many free people
+NEIGHBOURHOOD = 40  # candidate circles per step in large pools
+
+
+@dataclass(frozen=True)
+class CircleResult:
+    member_ids: tuple[str, ...]
+    score: float
+    locked: bool
+    violations: tuple[Violation, ...]
+    explanation: Explanation
+
+
+@dataclass(frozen=True)
+class Solution:
+    circles: tuple[CircleResult, ...]
+    worst_score: float  # over the circles the solver formed (locked ones excluded); 1.0 if none
+    mean_score: float
+    violation_count: int  # all circles, locked ones included
+    evaluations: int
+    stopped_by_time: bool
+
+    @property
+    def violations(self) -> list[Violation]:
+        return [v for c in self.circles for v in c.violations]
+
+
+def evaluate(
+    circles: Sequence[Sequence[str]],
+    scorer: Scorer,
+    *,
+    locked: Iterable[int] = (),
+) -> list[CircleResult]:
+    """Score, check and explain given circles (e.g. after the organizer drags a member)."""
+    locked_set = set(locked)
+    out = []
+    for i, ids in enumerate(circles):
+        members = [scorer.index[x] for x in ids]
+        out.append(
+            CircleResult(
+                member_ids=tuple(ids),
+                score=scorer.score(members),
+                locked=i in locked_set,
+                violations=tuple(scorer.violations(members)),
+                explanation=scorer.explain(members),
+            )
+        )
+    return out
+
+
+def solve(
+    people: Sequence[Person],
+    *,
+    questions: Sequence[Question] = (),
+    settings: Settings | None = None,
+    with_pairs: Iterable[tuple[str, str]] = (),
+    not_with_pairs: Iterable[tuple[str, str]] = (),
+    locked: Sequence[Sequence[str]] = (),
+    seed: int = 0,
+    progress: Callable[[float], None] | None = None,
+    max_evaluations: int | None = None,
+    time_limit: float | None = None,
+) -> Solution:
+    """Form circles from `people`, keeping `locked` circles (lists of person ids) as they are.
+
+    `max_evaluations` bounds the work (circle evaluations; default grows with the pool) and keeps the
+    result deterministic for a seed; `time_limit` (seconds) is a safety net that makes it time-dependent.
+    `progress` is called with a fraction in [0, 1].
+    """
+    settings = settings or Settings()
+    scorer = Scorer(
+        people, questions=questions, settings=settings, with_pairs=with_pairs, not_with_pairs=not_with_pairs
+    )
+    locked_idx: list[list[int]] = []
+    taken: set[int] = set()
+    for group in locked:
+        members = []
+        for pid in group:
+            if pid not in scorer.index:
+                raise ValueError(f"locked circle names an unknown person: {pid}")
+            i = scorer.index[pid]
+            if i in taken:
+                raise ValueError(f"person in two locked circles: {pid}")
+            taken.add(i)
+            members.append(i)
+        locked_idx.append(members)
+    free = [i for i in range(len(scorer.people)) if i not in taken]
+    budget = max_evaluations if max_evaluations is not None else 150_000 + 300 * len(free)
+    search = _Search(scorer, free, random.Random(seed), budget, progress, time_limit)
+    circles = search.run()
+    results: list[CircleResult] = []
+    for members in locked_idx:
+        results.append(_result(scorer, members, locked=True))
+    formed = sorted(
+        (_result(scorer, sorted(m), locked=False) for m in circles),
+        key=lambda r: (-r.score, r.member_ids),
+    )
+    results.extend(formed)
+    scores = [r.score for r in formed]
+    if progress:
+        progress(1.0)
+    return Solution(
+        circles=tuple(results),
+        worst_score=min(scores) if scores else 1.0,
+        mean_score=sum(scores) / len(scores) if scores else 1.0,
+        violation_count=sum(len(r.violations) for r in results),
+        evaluations=search.evals,
+        stopped_by_time=search.stopped_by_time,
+    )
+
+
+def _result(scorer: Scorer, members: Sequence[int], *, locked: bool) -> CircleResult:
+    return CircleResult(
+        member_ids=tuple(scorer.people[m].id for m in members),
+        score=scorer.score(members),
+        locked=locked,
+        violations=tuple(scorer.violations(members)),
+        explanation=scorer.explain(members),
+    )
+
+
+def circle_counts(n: int, settings: Settings) -> list[int]:
+    """Numbers of circles to try for n people, preferred first; falls back to the fewest size violations."""
+    if n == 0:
+        return []
+    pref = settings.size_preferred or (settings.size_min + settings.size_max) / 2
+    feasible = [k for k in range(1, n + 1) if k * settings.size_min <= n <= k * settings.size_max]
+    if not feasible:
+
+        def bad(k: int) -> int:
+            base, extra = divmod(n, k)
+            sizes = [base + 1] * extra + [base] * (k - extra)
+            return sum(1 for s in sizes if not settings.size_min <= s <= settings.size_max)
+
+        least = min(bad(k) for k in range(1, n + 1))
+        feasible = [k for k in range(1, n + 1) if bad(k) == least]
+    return sorted(feasible, key=lambda k: (abs(n / k - pref), k))
+
+
+Key = tuple[int, float, float]  # (violations, -min score, -sum) of a set of circles: smaller is better
+
+
+class _Search:
+    def __init__(
+        self,
+        scorer: Scorer,
+        free: list[int],
+        rng: random.Random,
+        budget: int,
+        progress: Callable[[float], None] | None,
+        time_limit: float | None,
+    ) -> None:
+        self.s = scorer
+        self.free = free
+        self.rng = rng
+        self.budget = budget
+        self.progress = progress
+        self.deadline = time.monotonic() + time_limit if time_limit is not None else None
+        self.evals = 0
+        self.stopped_by_time = False
+        self._next_report = 0.0
+        self.smin = scorer.settings.size_min
+        self.smax = scorer.settings.size_max
+        # state of the current run
+        self.circles: list[list[int]] = []
+        self.score: list[float] = []
+        self.viol: list[int] = []
+
+    # -- bookkeeping ----------------------------------------------------------------------------------
+
+    def _eval(self, members: Sequence[int]) -> tuple[int, float]:
+        self.evals += 1
+        return self.s.violation_count(members), self.s.score(members)
+
+    def _done(self) -> bool:
+        if self.evals >= self.budget:
+            return True
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            self.stopped_by_time = True
+            return True
+        if self.progress and self.evals >= self._next_report:
+            self._next_report = self.evals + self.budget / 100
+            self.progress(min(0.99, self.evals / self.budget))
+        return False
+
+    def _key(self) -> Key:
+        if not self.circles:
+            return (0, 0.0, 0.0)
+        return (sum(self.viol), -min(self.score), -sum(self.score) / len(self.score))
+
+    # -- top level ------------------------------------------------------------------------------------
+
+    def run(self) -> list[list[int]]:
+        n = len(self.free)
+        ks = circle_counts(n, self.s.settings)
+        if not ks:
+            return []
+        if n > SMALL_POOL:
+            ks = ks[:1]
+        best: list[list[int]] | None = None
+        best_key: Key | None = None
+        # Share the budget across circle counts; the preferred count gets a double share.
+        shares = [2.0] + [1.0] * (len(ks) - 1)
+        search_budget = self.budget * 0.85  # the rest polishes the mean
+        for i, k in enumerate(ks):
+            stop_at = int(search_budget * sum(shares[: i + 1]) / sum(shares))
+            circles, key = self._ils(k, stop_at)
+            if best_key is None or key < best_key:
+                best, best_key = circles, key
+            if self.stopped_by_time:
+                break
+        assert best is not None
+        self._restore(best)
+        self._polish()
+        return self.circles
+
+    def _polish(self) -> None:
+        """Improve every circle in turn (leximin moves only: the worst circle never gets worse)."""
+        changed = True
+        while changed and not self._done():
+            changed = False
+            for t in self._order():
+                if self._done():
+                    return
+                changed |= self._improve(t)
+
+    def _ils(self, k: int, stop_at: int) -> tuple[list[list[int]], Key]:
+        self._seed(k)
+        best = [list(c) for c in self.circles]
+        best_key = self._key()
+        while not self._done() and self.evals < stop_at:
+            self._descend(stop_at)
+            key = self._key()
+            if key < best_key:
+                best, best_key = [list(c) for c in self.circles], key
+            if self._done() or self.evals >= stop_at or len(best) < 2:
+                break
+            self._restore(best)
+            self._perturb()
+        return best, best_key
+
+    def _restore(self, circles: list[list[int]]) -> None:
+        self.circles = [list(c) for c in circles]
+        self.score = []
+        self.viol = []
+        for c in self.circles:
+            v, sc = self.s.violation_count(c), self.s.score(c)
+            self.viol.append(v)
+            self.score.append(sc)
+
+    # -- greedy seeding -------------------------------------------------------------------------------
+
+    def _seed(self, k: int) -> None:
+        s = self.s
+        need = s.settings.min_common_hours
+        n = len(self.free)
+        base, extra = divmod(n, k)
+        caps = [base + 1] * extra + [base] * (k - extra)
+        self.rng.shuffle(caps)
+        order = sorted(
+            self.free,
+            key=lambda p: (s.hours[p].bit_count(), s.lang[p].bit_count(), self.rng.random()),
+        )
+        circles: list[list[int]] = [[] for _ in range(k)]
+        hmask = [(1 << 168) - 1] * k
+        lmask = [s.all_lang] * k
+        open_ = list(range(k))
+        check_lang = s.settings.require_common_language
+        for p in order:
+            hp, lp, nw = s.hours[p], s.lang[p], s.not_with[p]
+            scored: list[tuple[int, int, int]] = []
+            for c in open_:
+                cnt = (hmask[c] & hp).bit_count()
+                ok = (cnt >= need) + (not check_lang or bool(lmask[c] & lp))
+                if nw and any(m in nw for m in circles[c]):
+                    ok -= 2
+                scored.append((ok, min(cnt, 3 * need + 3), c))
+            scored.sort(key=lambda t: (-t[0], -t[1], t[2]))
+            top = scored[:6]
+            best_c = top[0][2]
+            if circles[best_c]:
+                best_val = -1.0
+                for ok, cnt, c in top:
+                    if ok < top[0][0]:
+                        break
+                    members = circles[c]
+                    sim = sum(s.pair(p, m) for m in members) / len(members) if members else 0.5
+                    val = sim + 0.02 * cnt / (3 * need + 3)
+                    if val > best_val:
+                        best_val, best_c = val, c
+            circles[best_c].append(p)
+            hmask[best_c] &= hp
+            lmask[best_c] &= lp
+            if len(circles[best_c]) >= caps[best_c]:
+                open_.remove(best_c)
+        self._restore(circles)
+
+    # -- local search ---------------------------------------------------------------------------------
+
+    def _order(self) -> list[int]:
+        return sorted(range(len(self.circles)), key=lambda c: (-self.viol[c], self.score[c], c))
+
+    def _descend(self, stop_at: int) -> None:
+        n_circles = len(self.circles)
+        if n_circles < 2:
+            return
+        rank_limit = n_circles if n_circles <= 16 else 12
+        order = self._order()
+        rank = 0
+        while rank < min(rank_limit, n_circles):
+            if self._done() or self.evals >= stop_at:
+                return
+            if self._improve(order[rank]):
+                order = self._order()
+                rank = 0
+            else:
+                rank += 1
+
+    def _candidates(self, t: int) -> list[int]:
+        n_circles = len(self.circles)
+        others = [c for c in range(n_circles) if c != t]
+        if n_circles <= NEIGHBOURHOOD:
+            self.rng.shuffle(others)
+            return others
+        s = self.s
+        need = max(1, s.settings.min_common_hours)
+        hours = [s.hours[m] for m in self.circles[t]]
+        fitting = []
+        for c in others:
+            common = s.common_hours(self.circles[c])
+            if any((common & h).bit_count() >= need for h in hours):
+                fitting.append(c)
+        pool = fitting if len(fitting) >= NEIGHBOURHOOD // 2 else others
+        return self.rng.sample(pool, min(NEIGHBOURHOOD, len(pool)))
+
+    def _improve(self, t: int) -> bool:
+        """First improving move or swap between circle t and another circle (leximin on the pair)."""
+        T = self.circles[t]
+        smin, smax = self.smin, self.smax
+        for c in self._candidates(t):
+            C = self.circles[c]
+            old_v = self.viol[t] + self.viol[c]
+            old_min = min(self.score[t], self.score[c])
+            old_sum = self.score[t] + self.score[c]
+            tried: list[tuple[list[int], list[int]]] = []
+            ti = list(range(len(T)))
+            ci = list(range(len(C)))
+            self.rng.shuffle(ti)
+            self.rng.shuffle(ci)
+            if len(T) > smin and len(C) < smax:
+                for a in ti:
+                    tried.append((T[:a] + T[a + 1 :], [*C, T[a]]))
+            if len(C) > smin and len(T) < smax:
+                for b in ci:
+                    tried.append(([*T, C[b]], C[:b] + C[b + 1 :]))
+            for a in ti:
+                for b in ci:
+                    nt = list(T)
+                    nc = list(C)
+                    nt[a], nc[b] = C[b], T[a]
+                    tried.append((nt, nc))
+            for nt, nc in tried:
+                vt, st = self._eval(nt)
+                vc, sc = self._eval(nc)
+                nv = vt + vc
+                if nv > old_v:
+                    continue
+                nmin = min(st, sc)
+                if nv < old_v or nmin > old_min + EPS or (nmin >= old_min - EPS and st + sc > old_sum + 1e-9):
+                    self.circles[t], self.circles[c] = nt, nc
+                    self.score[t], self.score[c] = st, sc
+                    self.viol[t], self.viol[c] = vt, vc
+                    return True
+        return False
+
+    def _perturb(self) -> None:
+        """Re-deal the weakest circle and a few random others (sizes kept)."""
+        order = self._order()
+        t = order[0]
+        n_circles = len(self.circles)
+        picks = [t]
+        cands = self._candidates(t)
+        picks += cands[: min(len(cands), self.rng.choice((1, 2, 3)))]
+        if n_circles > 2 and order[1] not in picks and self.rng.random() < 0.3:
+            picks.append(order[1])
+        pooled = [m for c in picks for m in self.circles[c]]
+        self.rng.shuffle(pooled)
+        pos = 0
+        for c in picks:
+            size = len(self.circles[c])
+            self.circles[c] = pooled[pos : pos + size]
+            pos += size
+            self.viol[c], self.score[c] = self._eval(self.circles[c])
