@@ -43,6 +43,7 @@ __all__ = [
 EPS = 1e-12
 SMALL_POOL = 60  # restart over every feasible number of circles up to this many free people
 NEIGHBOURHOOD = 40  # candidate circles per step in large pools
+FEASIBLE_NODES = 200_000  # placements the exact feasibility search may try on a small pool
 
 
 @dataclass(frozen=True)
@@ -252,10 +253,79 @@ class _Search:
                 best, best_key = circles, key
             if self.stopped_by_time:
                 break
-        assert best is not None
+        assert best is not None and best_key is not None
+        if best_key[0] > 0 and n <= SMALL_POOL:
+            # Local search can miss a feasible partition that needs a many-way exchange: on small pools
+            # look for one exactly, then let the search improve its scores (it never adds violations).
+            for k in ks:
+                found = self._feasible(k)
+                if found is None:
+                    continue
+                self._restore(found)
+                self.budget += self.budget // 4  # a fresh allowance to lift the repaired scores
+                self._descend(self.budget)
+                key = self._key()
+                if key < best_key:
+                    best, best_key = [list(c) for c in self.circles], key
+                break
         self._restore(best)
         self._polish()
         return self.circles
+
+    def _feasible(self, k: int, node_limit: int = FEASIBLE_NODES) -> list[list[int]] | None:
+        """A partition into k circles with no hard violation, by depth-first search, or None.
+
+        The most constrained people are placed first; a circle's shared hours and languages only shrink
+        as people join, so a branch is cut as soon as they fall short. Empty circles are interchangeable:
+        a person opens at most one. Bounded by `node_limit` placements.
+        """
+        s = self.s
+        need = s.settings.min_common_hours
+        check_lang = s.settings.require_common_language
+        n = len(self.free)
+        if not self.smin * k <= n <= self.smax * k:
+            return None
+        order = sorted(self.free, key=lambda p: (s.hours[p].bit_count(), s.lang[p].bit_count(), p))
+        circles: list[list[int]] = [[] for _ in range(k)]
+        hmask = [(1 << 168) - 1] * k
+        lmask = [s.all_lang] * k
+        nodes = 0
+
+        def place(i: int) -> bool:
+            nonlocal nodes
+            if i == len(order):
+                return all(s.violation_count(c) == 0 for c in circles)
+            p = order[i]
+            # Everyone still to place must at least fill every circle up to the minimum size.
+            if sum(max(0, self.smin - len(c)) for c in circles) > len(order) - i:
+                return False
+            opened_empty = False
+            for c in range(k):
+                if len(circles[c]) >= self.smax:
+                    continue
+                if not circles[c]:
+                    if opened_empty:
+                        continue
+                    opened_empty = True
+                h, lang = hmask[c] & s.hours[p], lmask[c] & s.lang[p]
+                if h.bit_count() < need or (check_lang and not lang):
+                    continue
+                if s.not_with[p] and any(m in s.not_with[p] for m in circles[c]):
+                    continue
+                nodes += 1
+                if nodes > node_limit:
+                    return False
+                saved = hmask[c], lmask[c]
+                circles[c].append(p)
+                hmask[c], lmask[c] = h, lang
+                full = len(circles[c]) == self.smax
+                if (not full or s.violation_count(circles[c]) == 0) and place(i + 1):
+                    return True
+                circles[c].pop()
+                hmask[c], lmask[c] = saved
+            return False
+
+        return [list(c) for c in circles] if place(0) else None
 
     def _polish(self) -> None:
         """Improve every circle in turn (leximin moves only: the worst circle never gets worse)."""

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -87,6 +89,26 @@ def test_hard_constraints_hold_on_feasible_pools(pool):
             (a, b) in set(not_with) or (b, a) in set(not_with) for a in c.member_ids for b in c.member_ids
         )
         assert 0.0 <= c.score <= 1.0
+
+
+def test_a_pool_whose_only_feasible_partition_local_search_misses_is_repaired_exactly():
+    """Found by the property above (four planted circles of 20 people): moves and swaps between two
+    circles left one circle with no shared hour; the exact search on small pools finds the partition."""
+    data = json.loads((Path(__file__).parent / "data" / "needs_many_way_exchange.json").read_text())
+    people = [
+        Person(
+            **{
+                **row,
+                **{key: frozenset(row[key]) for key in ("hours", "languages", "intentions", "groups")},
+                **{key: frozenset(row[key]) for key in ("skills_have", "skills_want")},
+            }
+        )
+        for row in data["people"]
+    ]
+    not_with = [tuple(pair) for pair in data["not_with"]]
+    sol = _solve(people, not_with_pairs=not_with)
+    assert sol.violation_count == 0, [v.reason for v in sol.violations]
+    assert sorted(pid for c in sol.circles for pid in c.member_ids) == sorted(p.id for p in people)
 
 
 def _person(pid: str, hours: range | set[int], **kw) -> Person:
