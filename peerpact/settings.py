@@ -141,7 +141,9 @@ else:
     }
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
-    DATABASES["default"].setdefault("TEST", {"NAME": env_str("PGTESTDATABASE", "test_peerpact")})
+    # Per process, like the SQLite file: two test runs against one server never share a database.
+    _pg_test_default = f"test_peerpact_{os.getpid()}"
+    DATABASES["default"].setdefault("TEST", {"NAME": env_str("PGTESTDATABASE", _pg_test_default)})
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
