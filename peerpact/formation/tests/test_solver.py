@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from bench.formation import feasible_columns, lp_max_min, make_scorer
 from bench.formation_pool import generate
 from peerpact.formation.scoring import DEFAULT_WEEK, Person, Question, Scorer, Settings, local_blocks
-from peerpact.formation.solver import evaluate, solve
+from peerpact.formation.solver import evaluate, solve, unplaceable, violation_lower_bound
 
 SKILLS = ["python", "design", "sales", "writing", "finance"]
 INTENTIONS = ["ship", "career", "habits", "lead"]
@@ -94,18 +94,7 @@ def test_hard_constraints_hold_on_feasible_pools(pool):
 def test_a_pool_whose_only_feasible_partition_local_search_misses_is_repaired_exactly():
     """Found by the property above (four planted circles of 20 people): moves and swaps between two
     circles left one circle with no shared hour; the exact search on small pools finds the partition."""
-    data = json.loads((Path(__file__).parent / "data" / "needs_many_way_exchange.json").read_text())
-    people = [
-        Person(
-            **{
-                **row,
-                **{key: frozenset(row[key]) for key in ("hours", "languages", "intentions", "groups")},
-                **{key: frozenset(row[key]) for key in ("skills_have", "skills_want")},
-            }
-        )
-        for row in data["people"]
-    ]
-    not_with = [tuple(pair) for pair in data["not_with"]]
+    people, not_with = _many_way_people()
     sol = _solve(people, not_with_pairs=not_with)
     assert sol.violation_count == 0, [v.reason for v in sol.violations]
     assert sorted(pid for c in sol.circles for pid in c.member_ids) == sorted(p.id for p in people)
@@ -123,6 +112,82 @@ def test_a_person_without_shared_hours_costs_exactly_one_violation_with_a_reason
     assert v.kind == "common_hours"
     assert v.person_ids == ("loner",)
     assert "loner" in v.reason and "at least 2" in v.reason
+
+
+def test_a_person_nobody_shares_hours_with_is_certified_unplaceable_with_the_reason():
+    people = [_person(f"p{i}", range(40, 50)) for i in range(8)] + [_person("loner", range(100, 104))]
+    sol = _solve(people)
+    assert sol.violation_count == sol.unavoidable_violations == 1
+    (stuck,) = sol.unplaceable
+    assert (stuck.person_id, stuck.kind, stuck.detail) == ("loner", "common_hours", "0")
+    assert stuck.reason.startswith("Nobody else shares at least 2 available hours a week with loner")
+
+
+def test_hours_shared_pairwise_but_never_all_at_once_are_certified_with_the_most_reachable():
+    # "split" shares two hours with each of four people, but no three of them are free at the same two
+    # hours as "split": the most "split" and three others can share is one hour (a, c and d at 100).
+    people = [_person(f"p{i}", range(40, 50)) for i in range(8)]
+    people += [_person("a", {100, 101}), _person("b", {102, 103}), _person("c", {100, 103})]
+    people.append(_person("d", {100, 101, 103}))
+    people.append(_person("split", {100, 101, 102, 103}))
+    scorer = Scorer(people, settings=SETTINGS)
+    (stuck,) = unplaceable(scorer, ["split", "p0"])
+    assert (stuck.person_id, stuck.kind, stuck.detail) == ("split", "common_hours", "1")
+    assert "No 3 other applicants are available at the same 2 hours a week as split" in stuck.reason
+    assert "(at most 1 in common)" in stuck.reason
+
+
+@pytest.mark.parametrize(
+    ("extra", "not_with", "kind"),
+    [
+        (Person(id="x", hours=frozenset(range(40, 50)), languages=frozenset({"ja"})), [], "language"),
+        (_person("x", range(40, 50)), [("x", "p0"), ("x", "p1")], "not_with"),
+        (_person("x", range(40, 50), groups=GROUPS), [], "isolation"),
+    ],
+)
+def test_each_rule_that_no_circle_can_keep_is_named(extra, not_with, kind):
+    people = [_person(f"p{i}", range(40, 50)) for i in range(3)] + [extra]
+    scorer = Scorer(people, settings=SETTINGS, not_with_pairs=not_with)
+    stuck = {u.person_id: u for u in unplaceable(scorer, [p.id for p in people])}
+    assert stuck["x"].kind == kind and "x" in stuck["x"].reason
+    assert violation_lower_bound(scorer, list(stuck.values()), pool_size=len(people)) == 1
+
+
+def test_placeable_people_are_not_reported_and_the_bound_counts_circles():
+    people = [_person(f"p{i}", range(40, 50)) for i in range(8)]
+    scorer = Scorer(people, settings=SETTINGS)
+    assert unplaceable(scorer, [p.id for p in people]) == []
+    assert violation_lower_bound(scorer, [], pool_size=8) == 0
+    assert violation_lower_bound(scorer, [], pool_size=3) == 1  # no circle size fits 3 people
+    assert _solve(people).unplaceable == ()
+
+
+def _many_way_people() -> tuple[list[Person], list[tuple[str, str]]]:
+    data = json.loads((Path(__file__).parent / "data" / "needs_many_way_exchange.json").read_text())
+    people = [
+        Person(
+            **{
+                **row,
+                **{key: frozenset(row[key]) for key in ("hours", "languages", "intentions", "groups")},
+                **{key: frozenset(row[key]) for key in ("skills_have", "skills_want")},
+            }
+        )
+        for row in data["people"]
+    ]
+    return people, [tuple(pair) for pair in data["not_with"]]
+
+
+def test_a_large_pool_needing_a_many_way_exchange_is_repaired_locally():
+    """The 20 people below need a many-way exchange; with 48 more people the pool is too large for the
+    exact search over the whole pool. Moves and swaps leave two circles with no shared hour; the exact
+    re-partition of those circles and a few neighbours removes both violations."""
+    people, not_with = _many_way_people()
+    people += [_person(f"z{i:02d}", range(150, 160)) for i in range(48)]
+    sol = _solve(people, not_with_pairs=not_with, max_evaluations=20_000)
+    assert sol.violation_count == 0, [v.reason for v in sol.violations]
+    assert sorted(pid for c in sol.circles for pid in c.member_ids) == sorted(p.id for p in people)
+    again = _solve(people, not_with_pairs=not_with, max_evaluations=20_000)
+    assert [c.member_ids for c in again.circles] == [c.member_ids for c in sol.circles]  # deterministic
 
 
 def test_a_lone_protected_member_cannot_avoid_isolation_and_it_is_reported():
