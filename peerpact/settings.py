@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "peerpact.feedback",
     "peerpact.engagement",
     "peerpact.programs",
+    "peerpact.formation",
     "peerpact.notifications",
     "peerpact.insights",
 ]
@@ -266,6 +267,10 @@ PROGRAM_UPLOAD_MAX_BYTES = env_int("PROGRAM_UPLOAD_MAX_BYTES", 10 * 1024 * 1024,
 # Module videos from YouTube (youtube-nocookie), Vimeo (dnt) or https .mp4/.webm/.ogv links play on the module
 # page, whose CSP then allows that one host. False keeps every video a plain link (private networks, offline).
 PROGRAM_VIDEO_EMBEDS = env_bool("PROGRAM_VIDEO_EMBEDS", True)
+# Circle formation: a solver run stops after this many seconds even if its work budget is not spent
+# (the budget itself grows with the pool; 5,000 applicants take well under a minute on 2 cores).
+FORMATION_TIME_LIMIT = env_int("FORMATION_TIME_LIMIT", 300, minimum=5)
+FORMATION_MAX_EVALUATIONS: int | None = None  # None: the solver's default budget for the pool size
 
 # --- Security
 SECURE_CSP = {

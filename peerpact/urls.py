@@ -24,6 +24,8 @@ urlpatterns = [
     path("c/<slug:slug>/health/", include("peerpact.engagement.community_urls")),
     path("", include("peerpact.safety.urls")),  # safety/… and c/<community>/{moderation,concerns,…}/
     path("c/<slug:community>/programs/", include("peerpact.programs.urls")),
+    path("c/<slug:community>/formation/", include("peerpact.formation.urls")),
+    path("apply/", include("peerpact.formation.apply_urls")),
     path("calendar/", include("peerpact.checkins.feed_urls")),
     path("notifications/", include("peerpact.notifications.urls")),
     path("invite/<str:token>/", circle_views.invitation_accept, name="invitation-accept"),

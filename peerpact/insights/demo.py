@@ -15,6 +15,7 @@ from peerpact.communities import services as community_services
 from peerpact.communities.models import Community, CommunityRole
 from peerpact.engagement import demo as engagement_demo
 from peerpact.feedback import demo as feedback_demo
+from peerpact.formation import demo as formation_demo
 from peerpact.insights import demo_replay
 from peerpact.insights.demo_history import build_history
 from peerpact.notifications.models import Channel, Message, MessageState
@@ -159,7 +160,14 @@ def seed_demo() -> tuple[Community, bool]:
     build_history(circles=circles, facilitator_of={c.slug: facilitators[c.name] for c in circles}, now=now)
     # What circles do together, on top of the check-in history. The engagement seed goes first: it
     # removes a drifting member's last check-ins, before anyone comments on them.
-    seeds = (engagement_demo.seed, roles_demo.seed, feedback_demo.seed, safety_demo.seed, programs_demo.seed)
+    seeds = (
+        engagement_demo.seed,
+        roles_demo.seed,
+        feedback_demo.seed,
+        safety_demo.seed,
+        programs_demo.seed,
+        formation_demo.seed,
+    )
     for seed in seeds:
         seed(circles=circles, now=now)
     # The notices a running worker would have delivered over the last days (emails withdrawn).
