@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "peerpact.formation",
     "peerpact.notifications",
     "peerpact.insights",
+    "peerpact.api",
+    "ninja",  # only for its bundled Swagger UI files (static/ninja/), served locally
 ]
 
 MIDDLEWARE = [
@@ -271,6 +273,13 @@ PROGRAM_VIDEO_EMBEDS = env_bool("PROGRAM_VIDEO_EMBEDS", True)
 # (the budget itself grows with the pool; 5,000 applicants take well under a minute on 2 cores).
 FORMATION_TIME_LIMIT = env_int("FORMATION_TIME_LIMIT", 300, minimum=5)
 FORMATION_MAX_EVALUATIONS: int | None = None  # None: the solver's default budget for the pool size
+
+# JSON API (/api/v1): requests per minute per token, per signed-in user, or per address when anonymous.
+# Counted in CACHES (per process unless REDIS_URL is set).
+API_RATE_LIMIT = env_int("API_RATE_LIMIT", 120, minimum=1)
+if TESTING:
+    # Suites make thousands of API calls as a few users; the limit itself is tested with a small value.
+    API_RATE_LIMIT = 1_000_000
 
 # --- Security
 SECURE_CSP = {

@@ -13,6 +13,7 @@ admin.site.site_title = _("PeerPact admin")
 urlpatterns = [
     path("", include("peerpact.insights.urls")),
     path("accounts/", include("allauth.urls")),
+    path("profile/tokens/", include("peerpact.api.token_urls")),
     path("profile/", include("peerpact.accounts.urls")),
     path("c/", include("peerpact.communities.urls")),
     path("c/<slug:community>/circles/", include("peerpact.circles.urls")),
@@ -29,6 +30,7 @@ urlpatterns = [
     path("calendar/", include("peerpact.checkins.feed_urls")),
     path("notifications/", include("peerpact.notifications.urls")),
     path("invite/<str:token>/", circle_views.invitation_accept, name="invitation-accept"),
+    path("api/v1/", include("peerpact.api.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,87 @@
+"""Property-based run of the whole OpenAPI schema (schemathesis) against the live WSGI app: no 5xx."""
+
+from __future__ import annotations
+
+from collections import Counter
+from contextlib import contextmanager
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from peerpact.api import services
+from peerpact.checkins import services as checkin_services
+from peerpact.checkins.models import Cycle
+from peerpact.circles.models import Membership
+from peerpact.goals import services as goal_services
+
+pytestmark = pytest.mark.django_db
+EXAMPLES_PER_OPERATION = 12
+
+
+@contextmanager
+def connection_kept_open():
+    """The WSGI handler closes "old" connections per request, which would end the test's transaction
+    (Django's own test client disconnects this for the same reason)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+def test_no_request_the_schema_allows_makes_the_server_fail(weekly, bob, alice) -> None:
+    seat = Membership.objects.get(circle=weekly, user=bob)
+    goal = goal_services.goal_create(membership=seat, actor=bob, title="Run", target=10, milestones=["5 km"])
+    checkin = checkin_services.checkin_submit(
+        membership=seat,
+        cycle=Cycle.objects.get(circle=weekly, index=1),
+        actor=bob,
+        answers=checkin_services.CheckinAnswers(wins="w"),
+        expected_version=None,
+    )
+    real = {
+        "community_id": weekly.community_id,
+        "circle_id": weekly.pk,
+        "checkin_id": checkin.pk,
+        "goal_id": goal.pk,
+    }
+    headers = {
+        "Authorization": f"Bearer {services.token_create(user=bob, name='fuzz', scope='write').secret}"
+    }
+    failures: list[str] = []
+    statuses: Counter[int] = Counter()
+    with connection_kept_open():
+        schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+        operations = [result.ok() for result in schema.get_all_operations()]
+        assert len(operations) >= 15
+        for operation in operations:
+
+            @given(case=operation.as_strategy(), use_real_ids=st.booleans())
+            @settings(
+                max_examples=EXAMPLES_PER_OPERATION,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+            )
+            def call(case, use_real_ids: bool) -> None:
+                if use_real_ids and case.path_parameters:
+                    case.path_parameters = {k: real.get(k, v) for k, v in case.path_parameters.items()}
+                response = case.call(headers=headers)
+                statuses[response.status_code] += 1
+                if response.status_code >= 500:
+                    failures.append(
+                        f"{case.method} {case.formatted_path} {case.body!r} → {response.status_code}"
+                    )
+
+            call()
+    assert not failures, failures
+    # The run reached real objects, not only 404s and validation errors.
+    assert statuses[200] >= 20, statuses
