@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "peerpact.programs",
     "peerpact.formation",
     "peerpact.notifications",
+    "peerpact.webhooks",
     "peerpact.insights",
     "peerpact.api",
     "ninja",  # only for its bundled Swagger UI files (static/ninja/), served locally
@@ -316,6 +317,8 @@ WORKER_IDLE_SECONDS = env_int("WORKER_IDLE_SECONDS", 5, minimum=1)
 
 # --- Chat (Apprise): allow targets on localhost and private networks (self-hosted ntfy/Matrix on a LAN)
 CHAT_ALLOW_PRIVATE_HOSTS = env_bool("CHAT_ALLOW_PRIVATE_HOSTS", False)
+# Webhook endpoints on plain http:// or on localhost / private networks (docs/webhooks.md). Off by default.
+WEBHOOKS_ALLOW_PRIVATE_HOSTS = env_bool("WEBHOOKS_ALLOW_PRIVATE_HOSTS", False)
 
 LOGGING = {
     "version": 1,

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("peerpact.safety.urls")),  # safety/… and c/<community>/{moderation,concerns,…}/
     path("c/<slug:community>/programs/", include("peerpact.programs.urls")),
     path("c/<slug:community>/formation/", include("peerpact.formation.urls")),
+    path("c/<slug:community>/webhooks/", include("peerpact.webhooks.urls")),
     path("apply/", include("peerpact.formation.apply_urls")),
     path("calendar/", include("peerpact.checkins.feed_urls")),
     path("notifications/", include("peerpact.notifications.urls")),

@@ -19,6 +19,7 @@ from peerpact.checkins.models import Blackout, CalendarFeed, Checkin, Cycle, Pau
 from peerpact.circles.models import Circle, Membership, MembershipStatus
 from peerpact.goals import services as goal_services
 from peerpact.goals.models import Commitment, CommitmentStatus, Goal, GoalStatus
+from peerpact.notifications import events
 
 # A first deadline closer than this to the moment the schedule is set is skipped: nobody should
 # start their first cycle with an hour to go.
@@ -446,6 +447,7 @@ def checkin_submit(
         _apply_progress(membership, cycle, answers.progress, now)
         _add_next_commitments(membership, cycle, answers.next_commitments, now)
         reminders.reminders_withdraw(membership=membership, cycle=cycle)
+        events.emit("checkin.submitted", checkin, community_id=cycle.circle.community_id, at=now)
     return checkin
 
 

@@ -30,6 +30,7 @@ from peerpact.communities.models import (
     CommunityRole,
     InvitationKind,
 )
+from peerpact.notifications import events
 from peerpact.notifications.models import Channel
 from peerpact.notifications.notify import notify
 
@@ -143,6 +144,7 @@ def _lock(circle: Circle) -> Circle:
 
 def _set_status(membership: Membership, status: str, **extra: Any) -> Membership:
     now = timezone.now()
+    was_seated = membership.is_seated
     membership.status = status
     membership.status_changed_at = now
     fields = ["status", "status_changed_at"]
@@ -157,6 +159,9 @@ def _set_status(membership: Membership, status: str, **extra: Any) -> Membership
     membership.circle.__dict__.pop("_membership_cache", None)
     if first_seat:
         _notify_charter_welcome(membership)
+        events.emit("member.joined", membership, community_id=membership.circle.community_id)
+    elif was_seated and not membership.is_seated:
+        events.emit("member.left", membership, community_id=membership.circle.community_id)
     return membership
 
 

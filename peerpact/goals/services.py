@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from peerpact.circles.models import Membership
 from peerpact.goals import access
 from peerpact.goals.models import Commitment, CommitmentStatus, Goal, GoalProgress, GoalStatus, Milestone
+from peerpact.notifications import events
 
 GOAL_FIELDS = (
     "title",
@@ -63,6 +64,8 @@ def goal_update(*, goal: Goal, actor: Any, **fields: Any) -> Goal:
     goal.full_clean()
     if changed:
         goal.save(update_fields=changed)
+    if "status" in changed and goal.status == GoalStatus.ACHIEVED:
+        events.emit("goal.achieved", goal, community_id=goal.membership.circle.community_id)
     return goal
 
 

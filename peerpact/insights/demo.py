@@ -22,6 +22,7 @@ from peerpact.notifications.models import Channel, Message, MessageState
 from peerpact.programs import demo as programs_demo
 from peerpact.roles import demo as roles_demo
 from peerpact.safety import demo as safety_demo
+from peerpact.webhooks import demo as webhooks_demo
 
 DEMO_PASSWORD = "peerpact-demo"
 COMMUNITY_SLUG = "northwind-collective"
@@ -167,6 +168,7 @@ def seed_demo() -> tuple[Community, bool]:
         safety_demo.seed,
         programs_demo.seed,
         formation_demo.seed,
+        webhooks_demo.seed,
     )
     for seed in seeds:
         seed(circles=circles, now=now)

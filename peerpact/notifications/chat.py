@@ -88,6 +88,11 @@ def _internal_host(host: str, *, self_hosted: bool) -> bool:
     return False
 
 
+def host_is_internal(host: str) -> bool:
+    """True for localhost or a host that is, or resolves to, a non-global address (webhooks use it too)."""
+    return _internal_host(host, self_hosted=True)
+
+
 def url_problem(url: str) -> str | None:
     """Why this Apprise URL may not be used (a sentence for the person), or None if it may."""
     url = url.strip()

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from peerpact.notifications import events
 from peerpact.notifications.notify import notify
 from peerpact.programs import access
 from peerpact.programs.allocation import Reviewer, allocate
@@ -245,6 +246,7 @@ def review_submit(
         assignment.started_at = assignment.started_at or now
         assignment.save(update_fields=["completed_at", "started_at"])
         _notify_received(assignment)
+        events.emit("submission.reviewed", review, community_id=module.program.community_id, at=now)
     return review
 
 
