@@ -25,6 +25,7 @@ urlpatterns = [
     path("c/<slug:slug>/health/", include("peerpact.engagement.community_urls")),
     path("", include("peerpact.safety.urls")),  # safety/… and c/<community>/{moderation,concerns,…}/
     path("c/<slug:community>/programs/", include("peerpact.programs.urls")),
+    path("c/<slug:slug>/export/", include("peerpact.insights.export_urls")),
     path("c/<slug:community>/formation/", include("peerpact.formation.urls")),
     path("c/<slug:community>/webhooks/", include("peerpact.webhooks.urls")),
     path("apply/", include("peerpact.formation.apply_urls")),

@@ -41,3 +41,36 @@ class ProfileForm(forms.ModelForm):
         if not is_valid_timezone(value):
             raise forms.ValidationError(_("Choose a time zone from the list."))
         return value
+
+
+class AccountDeleteForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("To make sure it is really you."),
+    )
+    understood = forms.BooleanField(
+        label=_("I understand that this cannot be undone."),
+        error_messages={"required": _("Please confirm that you understand.")},
+    )
+
+
+class PasswordConfirmForm(forms.Form):
+    """Re-enter the password before data leaves the server (a stolen session alone cannot take it)."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That is not your password."))
+        return password

@@ -6,4 +6,9 @@ from peerpact.accounts import views
 
 app_name = "accounts"
 
-urlpatterns = [path("", views.profile, name="profile")]
+urlpatterns = [
+    path("", views.profile, name="profile"),
+    path("data/", views.your_data, name="data"),
+    path("data/download/", views.data_download, name="data-download"),
+    path("data/delete/", views.account_delete, name="delete"),
+]

@@ -11,8 +11,16 @@ from peerpact.communities.models import Community, CommunityRole
 class CommunityForm(forms.ModelForm):
     class Meta:
         model = Community
-        fields = ["name", "description", "members_can_create_circles"]
+        fields = ["name", "description", "members_can_create_circles", "departed_member_content"]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Optional in the form: a post without it (an older form, a script) keeps the current policy.
+        self.fields["departed_member_content"].required = False
+
+    def clean_departed_member_content(self) -> str | None:
+        return self.cleaned_data.get("departed_member_content") or None
 
 
 ROLE_CHOICES = [(CommunityRole.MEMBER, _("Member")), (CommunityRole.ORGANIZER, _("Organizer"))]

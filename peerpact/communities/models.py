@@ -9,6 +9,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
+class DepartedContent(models.TextChoices):
+    """What happens to a member's check-ins, goals and feedback when they delete their account."""
+
+    ANONYMIZE = "anonymize", _("Keep it anonymized: counts and states stay, their words go")
+    REMOVE = "remove", _("Remove it")
+
+
 class Community(models.Model):
     """The tenant: an organization or network that owns circles and programs."""
 
@@ -19,6 +26,16 @@ class Community(models.Model):
         _("members may create circles"),
         default=False,
         help_text=_("When off, only owners and organizers can create circles."),
+    )
+    departed_member_content = models.CharField(
+        _("when a member deletes their account"),
+        max_length=10,
+        choices=DepartedContent.choices,
+        default=DepartedContent.ANONYMIZE,
+        help_text=_(
+            "Anonymized: their check-in states, goal progress and ratings stay for the circle's statistics "
+            'under "Former member", and everything they wrote is erased. Removed: all of it goes.'
+        ),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     created_by = models.ForeignKey(

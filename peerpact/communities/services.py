@@ -24,6 +24,7 @@ from peerpact.communities.models import (
     CommunityInvitation,
     CommunityMembership,
     CommunityRole,
+    DepartedContent,
     InvitationKind,
 )
 from peerpact.notifications.services import email_send
@@ -43,11 +44,17 @@ def unique_slug(base: str, taken: Any, *, fallback: str) -> str:
 
 
 def community_create(
-    *, creator: Any, name: str, description: str = "", members_can_create_circles: bool = False
+    *,
+    creator: Any,
+    name: str,
+    description: str = "",
+    members_can_create_circles: bool = False,
+    departed_member_content: str | None = None,
 ) -> Community:
     """Create a community; its creator becomes the owner."""
     with transaction.atomic():
         community = Community(
+            departed_member_content=departed_member_content or DepartedContent.ANONYMIZE,
             name=name.strip(),
             description=description.strip(),
             members_can_create_circles=members_can_create_circles,
@@ -61,7 +68,13 @@ def community_create(
 
 
 def community_update(
-    *, community: Community, actor: Any, name: str, description: str, members_can_create_circles: bool
+    *,
+    community: Community,
+    actor: Any,
+    name: str,
+    description: str,
+    members_can_create_circles: bool,
+    departed_member_content: str | None = None,
 ) -> Community:
     """Change a community's settings (owners and organizers)."""
     if not access.can_manage_community(actor, community):
@@ -69,8 +82,12 @@ def community_update(
     community.name = name.strip()
     community.description = description.strip()
     community.members_can_create_circles = members_can_create_circles
+    fields = ["name", "description", "members_can_create_circles"]
+    if departed_member_content is not None:
+        community.departed_member_content = departed_member_content
+        fields.append("departed_member_content")
     community.full_clean()
-    community.save(update_fields=["name", "description", "members_can_create_circles"])
+    community.save(update_fields=fields)
     return community
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from peerpact.circles import import_views as circle_import_views
 from peerpact.circles import views as circle_views
 from peerpact.communities import views
 
@@ -19,6 +20,12 @@ urlpatterns = [
         "<slug:slug>/members/<int:member_id>/remove/",
         circle_views.community_member_remove,
         name="member-remove",
+    ),
+    path("<slug:slug>/members/import/", circle_import_views.member_import, name="member-import"),
+    path(
+        "<slug:slug>/members/import/confirm/",
+        circle_import_views.member_import_confirm,
+        name="member-import-confirm",
     ),
     path("<slug:slug>/invitations/", views.community_invitations, name="invitations"),
     path(
