@@ -22,7 +22,7 @@ from peerpact.checkins.schedule import State
 from peerpact.circles import access as circle_access
 from peerpact.circles.api import inner_circle
 from peerpact.circles.models import Circle, Membership
-from peerpact.lib.apikit import ApiError, PageParams, caller, page_body, require_write
+from peerpact.lib.apikit import MAX_DB_INT, ApiError, PageParams, caller, page_body, require_write
 
 router = Router(tags=["check-ins"])
 
@@ -75,7 +75,7 @@ class CyclePage(Schema):
 class TrackerFilters(Schema):
     from_cycle: int | None = Field(None, alias="from", ge=1, description="First cycle number shown.")
     to_cycle: int | None = Field(None, alias="to", ge=1, description="Last cycle number shown.")
-    member: int | None = Field(None, description="Only this membership id.")
+    member: int | None = Field(None, ge=1, le=MAX_DB_INT, description="Only this membership id.")
 
 
 class TrackerCell(Schema):

@@ -95,24 +95,7 @@ class IntakeForm(_ServiceValidatedModelForm):
 
     class Meta:
         model = Intake
-        fields = [
-            "title",
-            "welcome",
-            "closes_at",
-            "cohort",
-            "stage_labels",
-            "intention_options",
-            "skill_options",
-            "language_options",
-            "size_min",
-            "size_max",
-            "min_common_hours",
-            "require_common_language",
-            "weight_stage",
-            "weight_intentions",
-            "weight_skills",
-            "weight_with",
-        ]
+        fields = [*INTAKE_FIELDS, "cohort"]
         widgets = {
             "welcome": forms.Textarea(attrs={"rows": 5}),
             "closes_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

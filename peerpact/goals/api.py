@@ -9,12 +9,13 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema
+from pydantic import Field
 
 from peerpact.circles.api import inner_circle
 from peerpact.circles.models import SEATED, Circle
 from peerpact.goals import access, selectors
 from peerpact.goals.models import Commitment, Goal
-from peerpact.lib.apikit import PageParams, caller, page_body
+from peerpact.lib.apikit import MAX_DB_INT, PageParams, caller, page_body
 
 router = Router(tags=["goals"])
 
@@ -67,7 +68,7 @@ class GoalPage(Schema):
 
 
 class GoalFilters(PageParams):
-    member: int | None = None  # membership id
+    member: int | None = Field(None, ge=1, le=MAX_DB_INT, description="Only this membership id.")
     status: str | None = None
 
 
@@ -93,8 +94,8 @@ class CommitmentPage(Schema):
 
 
 class CommitmentFilters(PageParams):
-    cycle: int | None = None
-    member: int | None = None  # membership id
+    cycle: int | None = Field(None, ge=1, le=MAX_DB_INT, description="Only this cycle number.")
+    member: int | None = Field(None, ge=1, le=MAX_DB_INT, description="Only this membership id.")
     status: str | None = None
 
 

@@ -45,6 +45,11 @@ class ErrorOut(Schema):
     error: ErrorBody
 
 
+# The largest id or number a filter may name: what every supported database's integer column holds.
+# Larger values would make SQLite raise (a 500) instead of simply matching nothing.
+MAX_DB_INT = 2**31 - 1
+
+
 class PageParams(Schema):
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="How many results (1–200).")
     offset: int = Field(0, ge=0, le=1_000_000, description="How many results to skip.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -117,3 +118,14 @@ def test_server_errors_are_json_too(api, token, monkeypatch) -> None:
 
     monkeypatch.setattr(accounts_api, "auth_summary", boom)
     assert_error(api("get", "me", token), 500, "server_error")
+
+
+@pytest.mark.django_db
+def test_numbers_beyond_any_id_are_a_400_not_a_server_error(client: Any, circle: Any, bob: Any) -> None:
+    client.force_login(bob)
+    big = 2**70
+    for query in (f"commitments?member={big}", f"commitments?cycle={big}", f"goals?member={big}"):
+        response = client.get(f"/api/v1/circles/{circle.pk}/{query}")
+        assert response.status_code == 400, query
+        assert response.json()["error"]["code"]
+    assert client.get(f"/api/v1/circles/{circle.pk}/tracker?member={big}").status_code == 400

@@ -30,7 +30,7 @@ from peerpact.lib.timezones import is_valid_timezone
 
 HOURS_PER_WEEK = 168
 MAX_PAIRS = 5  # "want to be with" / "not with" addresses per applicant
-INTAKE_FIELDS = {
+INTAKE_FIELDS = (  # in the order the intake form shows them
     "title",
     "welcome",
     "closes_at",
@@ -46,7 +46,7 @@ INTAKE_FIELDS = {
     "weight_intentions",
     "weight_skills",
     "weight_with",
-}
+)
 QUESTION_FIELDS = {
     "kind",
     "prompt",
@@ -131,7 +131,7 @@ def _require_manager(actor: Any, community: Any) -> None:
 
 
 def _apply_fields(intake: Intake, fields: dict[str, Any]) -> None:
-    unknown = set(fields) - INTAKE_FIELDS
+    unknown = set(fields) - set(INTAKE_FIELDS)
     if unknown:
         raise TypeError(f"unknown intake fields: {sorted(unknown)}")
     for name in ("intention_options", "skill_options"):

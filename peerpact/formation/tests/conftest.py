@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from conftest import START
+from peerpact.formation.demo import demo_intake, fake_answers
+from peerpact.formation.models import Application, Intake
 from peerpact.formation.services import intakes as services
 from peerpact.formation.services.intakes import ApplicationInput
 
@@ -91,3 +95,34 @@ def application_input(open_intake: Any) -> ApplicationInput:
 def bob_application(open_intake: Any, bob: Any, circle: Any, application_input: ApplicationInput) -> Any:
     """bob's application to `open_intake` (bob is a member of `community` through `circle`)."""
     return services.application_save(intake=open_intake, user=bob, data=application_input, now=START)
+
+
+# -- pools for the solver runs and the review page (the clock there is frozen at POOL_NOW) -------------
+
+POOL_NOW = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def pool_intake(community: Any, otto: Any) -> Intake:
+    """The demo intake's questions, open, organized by otto; empty until `add_applicants`."""
+    intake = demo_intake(community=community, organizer=otto, title="Winter pool")
+    return services.intake_open(intake=intake, actor=otto, now=POOL_NOW)
+
+
+@pytest.fixture
+def add_applicants(make_user: Callable[..., Any]) -> Callable[..., list[Application]]:
+    """`add(intake, n, seed=, zone=)`: n new people apply with plausible answers (fake_answers)."""
+
+    def add(
+        intake: Intake, n: int, *, seed: int = 1, zone: str | None = "Europe/Madrid"
+    ) -> list[Application]:
+        rng = random.Random(seed)
+        out = []
+        start = intake.applications.count()
+        for i in range(n):
+            user = make_user(f"applicant{start + i}@example.com", f"Applicant {start + i}")
+            data = fake_answers(intake, rng, zone=zone)
+            out.append(services.application_save(intake=intake, user=user, data=data, now=POOL_NOW))
+        return out
+
+    return add

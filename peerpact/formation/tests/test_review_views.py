@@ -3,9 +3,7 @@ applying; who may do it; and that private self-identification answers never reac
 
 from __future__ import annotations
 
-import random
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,10 +14,9 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from peerpact.circles.models import Circle
-from peerpact.formation.demo import demo_intake, fake_answers
+from peerpact.formation.demo import demo_intake
 from peerpact.formation.models import Application, FormationRun, Intake, IntakeStatus, RunStatus
 from peerpact.formation.selectors import proposal_summary
-from peerpact.formation.services import intakes as intake_services
 from peerpact.formation.services import runs
 
 NOW = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
@@ -35,32 +32,6 @@ def _frozen() -> Any:
 @pytest.fixture(autouse=True)
 def _small_budget(settings: Any) -> None:
     settings.FORMATION_MAX_EVALUATIONS = 4_000
-
-
-@pytest.fixture
-def pool_intake(community: Any, otto: Any) -> Intake:
-    intake = demo_intake(community=community, organizer=otto, title="Winter pool")
-    return intake_services.intake_open(intake=intake, actor=otto, now=NOW)
-
-
-@pytest.fixture
-def add_applicants(make_user: Callable[..., Any]) -> Callable[..., list[Application]]:
-    def add(
-        intake: Intake, n: int, *, seed: int = 1, zone: str | None = "Europe/Madrid"
-    ) -> list[Application]:
-        rng = random.Random(seed)
-        out = []
-        start = intake.applications.count()
-        for i in range(n):
-            user = make_user(f"applicant{start + i}@example.com", f"Applicant {start + i}")
-            out.append(
-                intake_services.application_save(
-                    intake=intake, user=user, data=fake_answers(intake, rng, zone=zone), now=NOW
-                )
-            )
-        return out
-
-    return add
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from peerpact.circles.models import Membership, MembershipStatus
 from peerpact.communities.models import CommunityInvitation
-from peerpact.formation.demo import demo_intake, fake_answers
+from peerpact.formation.demo import fake_answers
 from peerpact.formation.models import Application, FormationRun, Intake, IntakeStatus, RunStatus
 from peerpact.formation.pool import build_pool, local_to_utc_hours
 from peerpact.formation.selectors import proposal_summary
@@ -35,32 +34,6 @@ def _frozen() -> Any:
 @pytest.fixture(autouse=True)
 def _small_budget(settings: Any) -> None:
     settings.FORMATION_MAX_EVALUATIONS = 4_000
-
-
-@pytest.fixture
-def pool_intake(community: Any, otto: Any) -> Intake:
-    intake = demo_intake(community=community, organizer=otto, title="Winter pool")
-    return intake_services.intake_open(intake=intake, actor=otto, now=NOW)
-
-
-@pytest.fixture
-def add_applicants(make_user: Callable[..., Any]) -> Callable[..., list[Application]]:
-    def add(
-        intake: Intake, n: int, *, seed: int = 1, zone: str | None = "Europe/Madrid"
-    ) -> list[Application]:
-        rng = random.Random(seed)
-        out = []
-        start = intake.applications.count()
-        for i in range(n):
-            user = make_user(f"applicant{start + i}@example.com", f"Applicant {start + i}")
-            out.append(
-                intake_services.application_save(
-                    intake=intake, user=user, data=fake_answers(intake, rng, zone=zone), now=NOW
-                )
-            )
-        return out
-
-    return add
 
 
 def _everyone(intake: Intake) -> list[int]:
