@@ -13,7 +13,10 @@ from peerpact.api.parser import JsonOrFormParser
 from peerpact.checkins.api import router as checkins_router
 from peerpact.circles.api import router as circles_router
 from peerpact.communities.api import router as communities_router
+from peerpact.feedback.api import router as feedback_router
 from peerpact.goals.api import router as goals_router
+from peerpact.notifications.api import router as notifications_router
+from peerpact.programs.api import router as programs_router
 
 NAMESPACE = "api"
 
@@ -35,5 +38,14 @@ api = NinjaAPI(
 )
 errors.install(api)
 
-for router in (me_router, communities_router, circles_router, checkins_router, goals_router):
+for router in (
+    me_router,
+    communities_router,
+    circles_router,
+    checkins_router,
+    goals_router,
+    feedback_router,
+    notifications_router,
+    programs_router,
+):
     api.add_router("", router)

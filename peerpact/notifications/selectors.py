@@ -22,13 +22,15 @@ def inbox_for(*, user: Any, limit: int = 50) -> list[Notice]:
     rows = Message.objects.filter(recipient=user, channel=Channel.INAPP, state=MessageState.SENT).order_by(
         "-sent_at", "-pk"
     )[:limit]
-    notices = []
-    for message in rows:
-        context = {**message.context, "recipient": user, "url": message.url}
-        title = render_to_string(f"{message.template}_subject.txt", context).strip()
-        body = render_to_string(f"{message.template}.txt", context).strip()
-        notices.append(Notice(message=message, title=title, body=body))
-    return notices
+    return [notice_for(message=message, user=user) for message in rows]
+
+
+def notice_for(*, message: Message, user: Any) -> Notice:
+    """One in-app notification rendered for its recipient (the centre and the JSON API)."""
+    context = {**message.context, "recipient": user, "url": message.url}
+    title = render_to_string(f"{message.template}_subject.txt", context).strip()
+    body = render_to_string(f"{message.template}.txt", context).strip()
+    return Notice(message=message, title=title, body=body)
 
 
 def unread_count(*, user: Any) -> int:

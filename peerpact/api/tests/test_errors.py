@@ -129,3 +129,5 @@ def test_numbers_beyond_any_id_are_a_400_not_a_server_error(client: Any, circle:
         assert response.status_code == 400, query
         assert response.json()["error"]["code"]
     assert client.get(f"/api/v1/circles/{circle.pk}/tracker?member={big}").status_code == 400
+    assert client.get(f"/api/v1/circles/{circle.pk}/kudos?target_id={big}").status_code == 400
+    assert client.get(f"/api/v1/me/feedback/given?circle={big}").status_code == 400

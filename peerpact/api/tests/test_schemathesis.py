@@ -36,6 +36,40 @@ def connection_kept_open():
         request_finished.connect(close_old_connections)
 
 
+def more_real_ids(weekly, bob, alice) -> dict[str, int]:
+    """Objects for the feedback, notification and program operations (peerpact/*/api.py)."""
+    from django.utils import timezone
+
+    from peerpact.notifications import outbox
+    from peerpact.programs import services as program_services
+
+    olivia = weekly.community.memberships.get(role="owner").user
+    program = program_services.program_create(community=weekly.community, actor=olivia, title="Fuzz")
+    module = program_services.module_create(program=program, actor=olivia, title="M", action_challenge="Do")
+    program_services.program_set_status(program=program, actor=olivia, status="published")
+    now = timezone.now()
+    cohort = program_services.cohort_create(
+        program=program, actor=olivia, name="C", starts_on=now.date(), huddles=[weekly], now=now
+    )
+    submission = program_services.submission_save(cohort=cohort, module=module, actor=bob, text="t", now=now)
+    message, _created = outbox.message_enqueue(
+        recipient=bob,
+        kind="test.notice",
+        channel="inapp",
+        template="emails/notice",
+        context={"title": "Hi", "body": "Hello"},
+        due_at=now,
+        dedupe_key="fuzz-notice",
+    )
+    outbox.outbox_deliver_batch(now=now)
+    return {
+        "program_id": program.pk,
+        "cohort_id": cohort.pk,
+        "submission_id": submission.pk,
+        "message_id": message.pk,
+    }
+
+
 def test_no_request_the_schema_allows_makes_the_server_fail(weekly, bob, alice) -> None:
     seat = Membership.objects.get(circle=weekly, user=bob)
     goal = goal_services.goal_create(membership=seat, actor=bob, title="Run", target=10, milestones=["5 km"])
@@ -51,6 +85,7 @@ def test_no_request_the_schema_allows_makes_the_server_fail(weekly, bob, alice) 
         "circle_id": weekly.pk,
         "checkin_id": checkin.pk,
         "goal_id": goal.pk,
+        **more_real_ids(weekly, bob, alice),
     }
     headers = {
         "Authorization": f"Bearer {services.token_create(user=bob, name='fuzz', scope='write').secret}"
