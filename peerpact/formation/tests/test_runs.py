@@ -334,3 +334,42 @@ def test_the_organizer_is_told_why_rules_cannot_all_hold(
     assert "Night Owl: no 3 other applicants are free at the same 2 hours a week as them." in texts
     assert "1 applicant would be the only member of a protected group" in texts
     assert lonely.user.name not in texts and "Non-binary" not in texts
+
+
+def test_a_cohort_intake_adds_huddles_and_enrolls_its_members(
+    community: Any, olivia: Any, otto: Any, make_user: Any, add_applicants: Any
+) -> None:
+    from peerpact.communities import services as community_services
+    from peerpact.programs import services as program_services
+    from peerpact.programs.models import Enrollment
+
+    program = program_services.program_create(community=community, actor=olivia, title="Lead with feedback")
+    program_services.module_create(
+        program=program, actor=olivia, title="Ask", content="Read.", action_challenge="Try it.", due_days=7
+    )
+    program_services.program_set_status(program=program, actor=olivia, status="published")
+    cohort = program_services.cohort_create(
+        program=program, actor=olivia, name="Autumn", starts_on=NOW.date(), now=NOW, timezone="Europe/Madrid"
+    )
+    intake = intake_services.intake_create(
+        community=community, actor=otto, title="Autumn huddles", cohort=cohort
+    )
+    intake_services.intake_open(intake=intake, actor=otto, now=NOW)
+    outsider = make_user("outsider@example.com", "Outsider")
+    with pytest.raises(PermissionDenied, match="members of the community"):
+        intake_services.application_save(
+            intake=intake, user=outsider, data=fake_answers(intake, random.Random(1)), now=NOW
+        )
+    apps = []
+    for i in range(8):
+        user = make_user(f"learner{i}@example.com", f"Learner {i}")
+        community_services.community_member_add(community=community, user=user)
+        data = fake_answers(intake, random.Random(i), zone="Europe/Madrid")
+        apps.append(intake_services.application_save(intake=intake, user=user, data=data, now=NOW))
+    _run(intake, otto)
+    created = runs.intake_apply(intake=intake, actor=otto, now=NOW, accept_violations=True)
+    assert set(cohort.huddles.all()) == set(created)
+    enrolled = Enrollment.objects.filter(cohort=cohort)
+    assert enrolled.count() == 8
+    for enrollment in enrolled:
+        assert Membership.objects.get(user=enrollment.user, circle=enrollment.circle).status == "invited"
