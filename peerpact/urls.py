@@ -23,6 +23,8 @@ urlpatterns = [
     path("c/<slug:community>/circles/<slug:circle>/feedback/", include("peerpact.feedback.urls")),
     path("c/<slug:community>/circles/<slug:circle>/engagement/", include("peerpact.engagement.urls")),
     path("c/<slug:slug>/health/", include("peerpact.engagement.community_urls")),
+    path("c/<slug:slug>/insights/", include("peerpact.insights.dashboard_urls")),
+    path("c/<slug:community>/circles/<slug:circle>/insights/", include("peerpact.insights.circle_urls")),
     path("", include("peerpact.safety.urls")),  # safety/… and c/<community>/{moderation,concerns,…}/
     path("c/<slug:community>/programs/", include("peerpact.programs.urls")),
     path("c/<slug:slug>/export/", include("peerpact.insights.export_urls")),

@@ -163,22 +163,14 @@ def circle_health(
     if not pulse_read:
         latest = selectors.pulse_latest(circle=circle, now=now)
         pulse = selectors.pulse_results(pulse=latest) if latest else None
-    signals = [
-        _rate_signal(rate_recent),
-        _trend_signal(rate_recent, rate_window, len(cycles)),
-        _case_signal(cases),
-        _reciprocity_signal(reciprocity, [m.pk for m in members]),
-        _help_signal(help_requests),
-        _pulse_signal(pulse),
-    ]
-    health = Health(
+    health = health_from_figures(
         circle=circle,
-        label=label_for(signals, has_history=rate_window is not None),
-        signals=signals,
         rate_recent=rate_recent,
         rate_window=rate_window,
         cycles_read=len(cycles),
         cases=cases,
+        reciprocity=reciprocity,
+        member_ids=[m.pk for m in members],
         help_requests=help_requests,
         pulse=pulse,
     )
@@ -198,6 +190,41 @@ def circle_health(
                 )
             )
     return health
+
+
+def health_from_figures(
+    *,
+    circle: Circle,
+    rate_recent: float | None,
+    rate_window: float | None,
+    cycles_read: int,
+    cases: list[ReengagementCase],
+    reciprocity: dict[int, tuple[int, int]] | None,
+    member_ids: list[int],
+    help_requests: list[Any] | None,
+    pulse: PulseResults | None,
+) -> Health:
+    """Signals and label from figures already read; circle_health reads them for one circle, the
+    insights dashboard for many at once (so both apply the same thresholds and words)."""
+    signals = [
+        _rate_signal(rate_recent),
+        _trend_signal(rate_recent, rate_window, cycles_read),
+        _case_signal(cases),
+        _reciprocity_signal(reciprocity, member_ids),
+        _help_signal(help_requests),
+        _pulse_signal(pulse),
+    ]
+    return Health(
+        circle=circle,
+        label=label_for(signals, has_history=rate_window is not None),
+        signals=signals,
+        rate_recent=rate_recent,
+        rate_window=rate_window,
+        cycles_read=cycles_read,
+        cases=cases,
+        help_requests=help_requests,
+        pulse=pulse,
+    )
 
 
 def _rate_signal(value: float | None) -> Signal:

@@ -195,7 +195,19 @@ def tracker_csv(request: AuthedRequest, community: str, circle: str) -> HttpResp
         )
     filters = form.filters()
     table = _tracker(found, members, {**filters, "state": None}, now, default=None)
-    header = [
+    header = csv_header()
+    rows = _csv_rows(
+        found,
+        table,
+        show_email=circle_access.can_manage_circle(request.user, found),
+        only_state=filters["state"],
+    )
+    filename = f"{found.slug}-tracker-{timezone.localdate(now).isoformat()}.csv"
+    return csv_response(filename=filename, header=header, rows=rows)
+
+
+def csv_header() -> list[str]:
+    return [
         _("Circle"),
         _("Member"),
         _("Email"),
@@ -208,14 +220,15 @@ def tracker_csv(request: AuthedRequest, community: str, circle: str) -> HttpResp
         _("Commitments total"),
         _("Streak after this cycle"),
     ]
-    rows = _csv_rows(
-        found,
-        table,
-        show_email=circle_access.can_manage_circle(request.user, found),
-        only_state=filters["state"],
-    )
-    filename = f"{found.slug}-tracker-{timezone.localdate(now).isoformat()}.csv"
-    return csv_response(filename=filename, header=header, rows=rows)
+
+
+def circle_csv_rows(circle: Circle, *, now: datetime, show_email: bool) -> Iterator[list[CsvCell]]:
+    """Every seated member and started cycle of a circle, as the tracker's CSV has them (insights
+    exports reuse this for whole communities)."""
+    members = selectors.seated_members(circle=circle)
+    filters = {"member": None, "from": None, "to": None, "state": None}
+    table = _tracker(circle, members, filters, now, default=None)
+    return _csv_rows(circle, table, show_email=show_email, only_state=None)
 
 
 def _iso(moment: datetime, zone: ZoneInfo) -> str:
