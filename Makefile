@@ -8,7 +8,7 @@ export UV_COMPILE_BYTECODE := 1
 export UV_NO_PROGRESS := 1
 PY := $(UV) run --locked --no-sync python
 
-.PHONY: help install run web worker seed migrate migrations test test-sqlite test-postgres check lint fmt typecheck clean
+.PHONY: help install run web worker seed migrate migrations test test-sqlite test-postgres check lint fmt typecheck audit clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ fmt: install ## Format and auto-fix
 
 typecheck: install ## mypy with django-stubs
 	@DEBUG=true $(UV) run --locked --no-sync mypy peerpact
+
+audit: install ## Audit the locked dependencies for known vulnerabilities (pip-audit; needs network)
+	@$(PY) scripts/audit.py
 
 check: lint typecheck test ## Everything CI runs: lint, types, tests on both databases
 
