@@ -8,3 +8,9 @@ class ApiConfig(AppConfig):
     name = "peerpact.api"
     label = "api"
     verbose_name = _("JSON API")
+
+    def ready(self) -> None:
+        from peerpact.api import idempotency
+        from peerpact.notifications import worker
+
+        worker.register(idempotency.keys_expire)

@@ -68,3 +68,40 @@ class ApiToken(models.Model):
     @property
     def can_write(self) -> bool:
         return self.scope == TokenScope.WRITE
+
+
+class IdempotencyKey(models.Model):
+    """The first successful answer to a POST sent with an `Idempotency-Key` header, kept 24 h so a retry
+    with the same key gets the same answer instead of a second write (peerpact.api.idempotency).
+
+    `owner` is who sent it ("token:<id>" or "user:<id>", as the rate limit counts); the unique constraint
+    decides which of two simultaneous requests runs: the other finds this row and waits for its answer.
+    While `status_code` is empty the first request is still running (since `started_at`).
+    """
+
+    owner = models.CharField(max_length=40)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    fingerprint = models.CharField(max_length=64)  # SHA-256 of the request body
+    started_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key", "method", "path"], name="api_idempotency_once")
+        ]
+        indexes = [models.Index(fields=["expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} [{self.key}]"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status_code is not None

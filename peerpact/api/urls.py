@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 
-from peerpact.api import ratelimit
+from peerpact.api import idempotency, ratelimit
 from peerpact.api.auth import identify
 from peerpact.api.errors import default_message, error_response
 from peerpact.api.root import NAMESPACE, api
@@ -19,7 +19,8 @@ app_name = NAMESPACE
 
 
 def guarded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Identify the caller, count the request against their limit, and keep every answer JSON."""
+    """Identify the caller, count the request against their limit, answer a retried POST with its
+    Idempotency-Key from the stored answer (peerpact.api.idempotency), and keep every answer JSON."""
 
     def api_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         caller = identify(request)
@@ -33,7 +34,7 @@ def guarded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             )
             response["Retry-After"] = str(verdict.retry_after)
         else:
-            response = view(request, *args, **kwargs)
+            response = idempotency.run(request, caller, lambda: view(request, *args, **kwargs))
             if response.status_code == 405 and not response.get("Content-Type", "").startswith(
                 "application/json"
             ):

@@ -241,7 +241,8 @@ def invitation_redeem(*, invitation: CommunityInvitation, user: Any) -> Communit
                 membership = CommunityMembership.objects.create(
                     community=invitation.community, user=user, role=invitation.role
                 )
-        except IntegrityError:
+        except IntegrityError:  # another tab made them a member meanwhile: that one counted the use
+            CommunityInvitation.objects.filter(pk=invitation.pk).update(use_count=F("use_count") - 1)
             membership = CommunityMembership.objects.get(community=invitation.community, user=user)
     invitation.refresh_from_db(fields=["use_count"])
     return membership

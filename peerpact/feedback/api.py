@@ -438,8 +438,8 @@ def kudos_give(request: HttpRequest, circle_id: int, payload: KudosIn) -> Status
         raise Http404
     key = {"target_kind": subject.kind, "target_id": subject.id, "reaction": payload.reaction}
     already = Kudos.objects.filter(author=viewer, **key).exists()
-    if not already:
-        services.kudos_toggle(subject=subject, actor=viewer, reaction=payload.reaction)
+    if not already:  # give=True: a simultaneous duplicate must not take it back
+        services.kudos_toggle(subject=subject, actor=viewer, reaction=payload.reaction, give=True)
     counts = selectors.kudos_counts(targets=[(subject.kind, subject.id)], viewer=viewer)
     return Status(
         200 if already else 201,

@@ -81,3 +81,8 @@ class ResolveForm(forms.Form):
 
 class KudosForm(forms.Form):
     reaction = forms.ChoiceField(choices=Reaction.choices)
+    # The state the button asks for ("1" give, "0" take back): sent twice, it still means the same.
+    # Left out (older pages), the reaction flips.
+    give = forms.TypedChoiceField(
+        choices=[("1", "1"), ("0", "0")], coerce=lambda v: v == "1", required=False, empty_value=None
+    )

@@ -6,7 +6,7 @@ peerpact/feedback/batching.py) gathers those into one message per person.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,6 +30,10 @@ from peerpact.feedback.models import (
     Reaction,
 )
 from peerpact.feedback.selectors import KudosSubject
+
+# A comment identical to one the same person posted on the same check-in this recently is a double
+# submit (a second click, a resent form, a retry) and is not added again.
+DUPLICATE_COMMENT_WINDOW = timedelta(seconds=10)
 
 
 def blocked_message() -> str:
@@ -102,11 +106,23 @@ def _clean_text(value: str, *, field: str, limit: int, required: bool = True) ->
 
 
 def comment_add(*, checkin: Checkin, actor: Any, body: str, now: datetime | None = None) -> Comment:
-    """Add a comment to a check-in's thread (the owner may reply in it too)."""
+    """Add a comment to a check-in's thread (the owner may reply in it too). The same text from the same
+    person within DUPLICATE_COMMENT_WINDOW returns that comment instead of adding it twice."""
     now = now or timezone.now()
     _check_thread(actor, checkin, refusal=_("Only members of this circle can comment on check-ins."))
     text = _clean_text(body, field="body", limit=BODY_MAX)
     with transaction.atomic():
+        # Lock the check-in so two simultaneous submits of one comment see each other.
+        list(Checkin.objects.select_for_update().filter(pk=checkin.pk).values_list("pk", flat=True))
+        duplicate = (
+            Comment.objects.filter(
+                checkin=checkin, author=actor, body=text, created_at__gte=now - DUPLICATE_COMMENT_WINDOW
+            )
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if duplicate is not None:
+            return duplicate
         comment = Comment.objects.create(checkin=checkin, author=actor, body=text, created_at=now)
         _record(
             recipient=checkin.membership.user,
@@ -196,8 +212,13 @@ def feedback_mark_helpful(
 # --- Kudos ----------------------------------------------------------------------------------------
 
 
-def kudos_toggle(*, subject: KudosSubject, actor: Any, reaction: str, now: datetime | None = None) -> bool:
-    """Give a reaction, or take it back if already given. Returns True if it is now given."""
+def kudos_toggle(
+    *, subject: KudosSubject, actor: Any, reaction: str, give: bool | None = None, now: datetime | None = None
+) -> bool:
+    """Give a reaction, or take it back if already given. Returns True if it is now given.
+
+    `give` names the state wanted (True: given, False: taken back), so a form sent twice or from two tabs
+    settles on what the person saw and meant instead of flipping twice; None flips the current state."""
     now = now or timezone.now()
     if reaction not in Reaction.values:
         raise ValidationError({"reaction": _("Choose one of the reactions offered.")})
@@ -210,6 +231,8 @@ def kudos_toggle(*, subject: KudosSubject, actor: Any, reaction: str, now: datet
     key = {"author": actor, "target_kind": subject.kind, "target_id": subject.id, "reaction": reaction}
     with transaction.atomic():
         existing = Kudos.objects.select_for_update().filter(**key).first()
+        if give is not None and give == (existing is not None):
+            return give  # already as wanted: nothing to do
         if existing is not None:
             # Taken back before the batch went out: the person is not told about it.
             PeerActivity.objects.unsent().filter(kind=ActivityKind.KUDOS, object_id=existing.pk).delete()

@@ -259,7 +259,10 @@ def kudos_toggle(
         return render(request, "400.html", {"reason": _("Choose one of the reactions offered.")}, status=400)
     try:
         given = services.kudos_toggle(
-            subject=subject, actor=request.user, reaction=form.cleaned_data["reaction"]
+            subject=subject,
+            actor=request.user,
+            reaction=form.cleaned_data["reaction"],
+            give=form.cleaned_data["give"],
         )
     except PermissionDenied as exc:
         return forbidden(request, exc)

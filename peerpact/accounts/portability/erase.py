@@ -223,6 +223,8 @@ class _Eraser:
         self.scrub_json("formation.Intake", "proposal")
         self.scrub_json("formation.FormationRun", "result")
         self.scrub_json("webhooks.Delivery", "payload")  # our copy; what was delivered is the receiver's
+        # Other callers' stored API answers (kept 24 h for Idempotency-Key retries); their own cascade.
+        self.scrub_text("api.IdempotencyKey", "body")
         log_entry = model_or_none("admin.LogEntry")
         if log_entry is not None:
             log_entry._default_manager.filter(object_repr__icontains=email).update(object_repr=FORMER_MEMBER)
