@@ -280,3 +280,17 @@ class FormationRun(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (RunStatus.DONE, RunStatus.FAILED)
+
+    @property
+    def error_message(self) -> str:
+        """Why the run failed, in the viewer's language (technical details kept as they are)."""
+        if not self.error:
+            return ""
+        if self.error == "worker_lost":
+            return str(
+                _(
+                    "The worker stopped during this run twice. "
+                    "Try again, with fewer applicants, or ask an admin."
+                )
+            )
+        return str(_("The solver stopped with an error: %(detail)s")) % {"detail": self.error}

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from peerpact.circles import services as circle_services
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=10)  # a running run without progress this long lost its worker
 MAX_ATTEMPTS = 2
 PROGRESS_STEP = 0.02
+WORKER_LOST = "worker_lost"  # FormationRun.error code, shown translated (FormationRun.error_message)
 
 
 class StaleProposal(ValidationError):
@@ -89,7 +90,7 @@ def _claim(now: datetime) -> FormationRun | None:
     stale.filter(attempts__gte=MAX_ATTEMPTS).update(
         status=RunStatus.FAILED,
         finished_at=now,
-        error="The worker stopped during this run twice; try again with fewer applicants or ask an admin.",
+        error=WORKER_LOST,
     )
     stale.filter(attempts__lt=MAX_ATTEMPTS).update(status=RunStatus.QUEUED)
     for run_id in (
@@ -125,7 +126,17 @@ def runs_process(*, now: datetime) -> bool:
 
 
 def run_execute(*, run: FormationRun, now: datetime) -> FormationRun:
-    """Solve the run's pool and make the result the intake's proposal (unless it was applied meanwhile)."""
+    """Solve the run's pool and make the result the intake's proposal (unless it was applied meanwhile).
+
+    The circles' default names are written in the language of the organizer who asked for the run.
+    """
+    requester = run.requested_by
+    language = getattr(requester, "language", "") or settings.LANGUAGE_CODE
+    with translation.override(language):
+        return _run_execute(run=run, now=now)
+
+
+def _run_execute(*, run: FormationRun, now: datetime) -> FormationRun:
     intake = run.intake
     pool = build_pool(intake, now=now)
     ids = set(pool.applications)

@@ -133,7 +133,8 @@ def test_a_run_whose_worker_died_is_retried_then_given_up(
     runs.runs_process(now=NOW)
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED
-    assert "twice" in run.error
+    assert run.error == runs.WORKER_LOST
+    assert "stopped during this run twice" in run.error_message
 
 
 def test_locked_circles_survive_a_rerun_and_newcomers_are_placed(
@@ -373,3 +374,18 @@ def test_a_cohort_intake_adds_huddles_and_enrolls_its_members(
     assert enrolled.count() == 8
     for enrollment in enrolled:
         assert Membership.objects.get(user=enrollment.user, circle=enrollment.circle).status == "invited"
+
+
+def test_proposed_circle_names_are_in_the_organizers_language(
+    pool_intake: Intake, add_applicants: Any, otto: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.utils import translation
+
+    otto.language = "es"
+    otto.save(update_fields=["language"])
+    add_applicants(pool_intake, 8)
+    # Record which language is active while the worker names the circles.
+    monkeypatch.setattr(runs, "_", lambda text: f"[{translation.get_language()}] {text}")
+    with translation.override("en"):
+        _run(pool_intake, otto)
+    assert all(c["name"].startswith("[es] ") for c in pool_intake.proposed_circles)
