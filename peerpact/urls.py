@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from peerpact import views
+from peerpact.accounts import views as account_views
 from peerpact.circles import views as circle_views
 
 admin.site.site_header = _("PeerPact administration")
@@ -12,6 +13,8 @@ admin.site.site_title = _("PeerPact admin")
 
 urlpatterns = [
     path("", include("peerpact.insights.urls")),
+    # allauth's login, answering 429 when failed attempts are rate limited (accounts/views.py).
+    path("accounts/login/", account_views.LoginView.as_view(), name="account_login"),
     path("accounts/", include("allauth.urls")),
     path("profile/tokens/", include("peerpact.api.token_urls")),
     path("profile/", include("peerpact.accounts.urls")),

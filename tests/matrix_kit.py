@@ -13,17 +13,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
 from peerpact.accounts.models import User
 from peerpact.circles import services as circle_services
 from peerpact.circles.models import Circle, Membership
 from peerpact.communities import services as community_services
+from peerpact.communities.models import InvitationKind
 
 PERSONAS = ("anonymous", "erin", "carol", "dave", "bob", "alice", "otto", "olivia")
 LOGIN = "login"
+# Personas tried on every row without a column of their own: each must get exactly what the persona it
+# names gets (status and effect). dina was seated in the circle, then her account was deactivated (her
+# session cookie still arrives); ivy holds an expired personal invitation and a revoked link.
+SAME_AS = {"dina": "anonymous", "ivy": "erin"}
+ALL_PERSONAS = PERSONAS + tuple(SAME_AS)
 
 
 def person(email: str, name: str) -> User:
@@ -37,6 +45,35 @@ def seat(circle: Circle, user: User, actor: User) -> Membership:
     community_services.community_member_add(community=circle.community, user=user)
     circle_services.circle_invite(circle=circle, actor=actor, email=user.email)
     return circle_services.membership_accept_invitation(circle=circle, user=user, charter_accepted=True)
+
+
+def lapsed_personas_add(w: Any) -> None:
+    """Add dina (a deactivated member of w.circle) and ivy (whose invitations lapsed) to w.users."""
+    owner = w.community.memberships.get(role="owner").user
+    dina = person("dina@example.com", "Dina")
+    seat(w.circle, dina, owner)
+    dina.is_active = False
+    dina.save(update_fields=["is_active"])
+    ivy = person("ivy@example.com", "Ivy")
+    expired = community_services.invitation_create(
+        community=w.community, actor=owner, kind=InvitationKind.EMAIL, email=ivy.email
+    )
+    expired.expires_at = timezone.now() - timedelta(days=1)
+    expired.save(update_fields=["expires_at"])
+    revoked = community_services.invitation_create(
+        community=w.community, actor=owner, kind=InvitationKind.LINK, max_uses=25
+    )
+    community_services.invitation_revoke(actor=owner, invitation=revoked)
+    w.users.update(dina=dina, ivy=ivy)
+    w.expired_invitation, w.revoked_invitation = expired, revoked
+
+
+def expected(row: Row, persona: str) -> int | str:
+    return row.expect[SAME_AS.get(persona, persona)]
+
+
+def may_change(effect: Effect, persona: str) -> bool:
+    return SAME_AS.get(persona, persona) in effect.changes.split()
 
 
 LOGGED_IN = "erin carol dave bob alice otto olivia"

@@ -8,3 +8,6 @@ class AccountsConfig(AppConfig):
     name = "peerpact.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from peerpact.accounts import signals  # noqa: F401 (connects the session receivers)

@@ -82,3 +82,61 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         return self.name
+
+
+class UserSession(models.Model):
+    """One signed-in browser of a person: the session store cannot list a user's sessions, this can.
+
+    Written when someone signs in, touched by SessionTrackingMiddleware at most every few minutes, removed
+    on sign-out and on revocation (which also deletes the session from the session store).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    user_agent = models.CharField(max_length=200, blank=True)
+    ip_prefix = models.CharField(max_length=48, blank=True)  # the address with its last part blanked
+
+    class Meta:
+        verbose_name = _("signed-in session")
+        verbose_name_plural = _("signed-in sessions")
+        ordering = ["-last_seen_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.device}"
+
+    @property
+    def device(self) -> str:
+        """A short summary of the user agent: "Firefox on Linux"."""
+        agent = self.user_agent
+        browser = next(
+            (name for token, name in _BROWSERS if token in agent),
+            _("Unknown browser") if agent else _("Unknown"),
+        )
+        system = next((name for token, name in _SYSTEMS if token in agent), "")
+        return (
+            _("%(browser)s on %(system)s") % {"browser": browser, "system": system}
+            if system
+            else str(browser)
+        )
+
+
+# Checked in order: Edge and Opera also say "Chrome", Chrome also says "Safari".
+_BROWSERS = [
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+    ("curl/", "curl"),
+]
+_SYSTEMS = [
+    ("Android", "Android"),
+    ("iPhone", "iOS"),
+    ("iPad", "iPadOS"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+]

@@ -26,8 +26,21 @@ class Verdict:
 
 
 def client_address(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: forwarded headers can be forged unless a proxy is configured to set them.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The caller's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the address the
+    outermost of them saw (the Nth from the right of X-Forwarded-For), as allauth counts it.
+
+    With no proxies configured the header is ignored (anyone can send it). A header shorter than the
+    configured count did not pass all our proxies: the request counts under REMOTE_ADDR.
+    """
+    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    count = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if count <= 0 or not forwarded:
+        return remote
+    hops = [hop.strip() for hop in forwarded.split(",")]
+    if len(hops) < count or not hops[-count]:
+        return remote
+    return hops[-count]
 
 
 def hit(key: str, *, now: float | None = None) -> Verdict:

@@ -99,6 +99,14 @@ def parse_member_csv(data: bytes) -> list[ImportRow]:
             _("The file is too large (at most %(kb)s KB). Split it into smaller files.")
             % {"kb": MAX_BYTES // 1024}
         )
+    if b"\x00" in data[:8192] or data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF-", b"MZ")):
+        # A spreadsheet (xlsx/ods are zips, old xls is OLE), a PDF or a program, whatever its name says.
+        raise ValidationError(
+            _(
+                "This is not a CSV file (it looks like a spreadsheet or other binary file). In your "
+                "spreadsheet app choose Save as → CSV, then upload that file."
+            )
+        )
     text = _decode(data)
     reader = csv.reader(io.StringIO(text, newline=""), _dialect(text))
     try:

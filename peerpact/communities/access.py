@@ -58,3 +58,29 @@ def can_change_member(user: Any, target: CommunityMembership) -> bool:
     if target.role == CommunityRole.ORGANIZER:
         return is_community_owner(user, target.community)
     return is_community_manager(user, target.community)
+
+
+# --- Two-factor authentication required by a community (Community.require_mfa) ------------------------
+
+
+def has_mfa(user: Any) -> bool:
+    """Whether the person signs in with a second factor (an authenticator app; recovery codes alone are
+    only the spare key)."""
+    from allauth.mfa.models import Authenticator
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Authenticator.objects.filter(user=user).exclude(type=Authenticator.Type.RECOVERY_CODES).exists()
+
+
+def mfa_missing(user: Any, *, slug: str | None = None, community_id: int | None = None) -> bool:
+    """True when the user is a member of a community that requires MFA and has none set up: they are sent
+    to set it up before anything of that community. Outsiders get False (they get the usual 404)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    memberships = CommunityMembership.objects.filter(user=user, community__require_mfa=True)
+    if slug is not None:
+        memberships = memberships.filter(community__slug=slug)
+    if community_id is not None:
+        memberships = memberships.filter(community_id=community_id)
+    return memberships.exists() and not has_mfa(user)

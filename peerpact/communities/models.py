@@ -37,6 +37,14 @@ class Community(models.Model):
             'under "Former member", and everything they wrote is erased. Removed: all of it goes.'
         ),
     )
+    require_mfa = models.BooleanField(
+        _("require two-factor authentication"),
+        default=False,
+        help_text=_(
+            "When on, members must set up an authenticator app before they can open anything in this "
+            "community. Only the owner can change this."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -51,3 +51,15 @@ def community_transfer_candidates(*, community: Community, owner: Any) -> QueryS
         .exclude(pk=owner.pk)
         .order_by("display_name", "email")
     )
+
+
+def community_mfa_counts(*, community: Community) -> tuple[int, int]:
+    """(members without a second factor, all members): the warning next to the require-MFA switch."""
+    from allauth.mfa.models import Authenticator
+
+    members = community.memberships.all()
+    with_mfa = Authenticator.objects.exclude(type=Authenticator.Type.RECOVERY_CODES).filter(
+        user__community_memberships__community=community
+    )
+    total = members.count()
+    return total - with_mfa.values("user").distinct().count(), total

@@ -91,6 +91,20 @@ def community_update(
     return community
 
 
+def community_set_require_mfa(*, community: Community, actor: Any, require_mfa: bool) -> Community:
+    """Require (or stop requiring) two-factor authentication of every member. Owner only; turning it on
+    needs the owner's own second factor first, so the owner is never locked out of the settings."""
+    if not access.is_community_owner(actor, community):
+        raise PermissionDenied(_("Only the owner can require two-factor authentication."))
+    if require_mfa and not access.has_mfa(actor):
+        raise ValidationError(
+            _("Set up two-factor authentication for yourself first; then you can require it of everyone.")
+        )
+    community.require_mfa = require_mfa
+    community.save(update_fields=["require_mfa"])
+    return community
+
+
 def community_member_add(
     *, community: Community, user: Any, role: str = CommunityRole.MEMBER
 ) -> CommunityMembership:

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -80,10 +81,60 @@ def community_settings(request: AuthedRequest, slug: str) -> HttpResponse:
         transfer_form = TransferOwnershipForm(
             members=selectors.community_transfer_candidates(community=community, owner=request.user)
         )
+    without_mfa, member_count = selectors.community_mfa_counts(community=community)
     return render(
         request,
         "communities/community_settings.html",
-        {"community": community, "form": form, "transfer_form": transfer_form},
+        {
+            "community": community,
+            "form": form,
+            "transfer_form": transfer_form,
+            "is_owner": access.is_community_owner(request.user, community),
+            "owner_has_mfa": access.has_mfa(request.user),
+            "without_mfa": without_mfa,
+            "member_count": member_count,
+        },
+    )
+
+
+@login_required
+@require_POST
+def community_require_mfa(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Settings → Two-factor authentication: the owner's switch."""
+    community = community_for(request, slug)
+    try:
+        services.community_set_require_mfa(
+            community=community, actor=request.user, require_mfa=request.POST.get("require_mfa") == "on"
+        )
+    except PermissionDenied as exc:
+        return forbidden(request, exc)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if community.require_mfa:
+            messages.success(request, _("Two-factor authentication is now required of every member."))
+        else:
+            messages.success(request, _("Two-factor authentication is no longer required."))
+    return redirect(f"{reverse('communities:settings', kwargs={'slug': community.slug})}#mfa")
+
+
+@login_required
+def community_mfa_required(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Where a member without a second factor lands in a community that requires one (the middleware
+    sends them here): why, how to set it up, and the way back to the page they wanted."""
+    community = community_for(request, slug)
+    wanted = request.GET.get("next", "")
+    safe = url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()})
+    if not safe or not wanted.startswith("/"):
+        wanted = reverse("communities:detail", kwargs={"slug": community.slug})
+    return render(
+        request,
+        "communities/mfa_required.html",
+        {
+            "community": community,
+            "next": wanted,
+            "missing": community.require_mfa and not access.has_mfa(request.user),
+        },
     )
 
 

@@ -7,7 +7,7 @@ here, so no app below peerpact.api imports it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from django.db.models import QuerySet
@@ -76,11 +76,20 @@ def token_community_id(request: HttpRequest) -> int | None:
     return getattr(request, "api_community_id", None)
 
 
+# Further checks on reaching a community's objects, added by the apps that own them (lib knows no app):
+# communities adds "a member without a second factor in a community that requires it: 403 mfa_required".
+COMMUNITY_CHECKS: list[Callable[[HttpRequest, int], None]] = []
+
+
 def check_community(request: HttpRequest, community_id: int) -> None:
     """A community-limited token sees nothing of other communities: they do not exist for it (404)."""
     limit = token_community_id(request)
     if limit is not None and limit != community_id:
         raise Http404
+    if not 0 < community_id <= MAX_DB_INT:
+        raise Http404  # no such row can exist; the checks below would query with it
+    for check in COMMUNITY_CHECKS:
+        check(request, community_id)
 
 
 def require_write(request: HttpRequest) -> None:

@@ -2,11 +2,17 @@
 
 No third-party sniffing library: the formats we accept have simple signatures, and text must decode
 as UTF-8 without NUL bytes. The content type we serve comes from this table, never from the browser.
+
+Beyond the signature, nothing a browser could be talked into running gets in, even renamed: text that
+opens like an HTML or XML document (the WHATWG sniffing patterns, so SVG too), images and PDFs carrying
+markup in their first bytes (polyglots), PDFs with JavaScript or launch actions, office files with macros,
+and uploads the browser itself declares as HTML, SVG, script or a program.
 """
 
 from __future__ import annotations
 
 import codecs
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -47,6 +53,48 @@ TYPES: dict[str, FileType] = {
 }
 ALLOWED_EXTENSIONS = sorted(TYPES)
 
+# Content types a browser may declare for an upload that we refuse whatever the extension says.
+ACTIVE_TYPES = frozenset(
+    {
+        "text/html",
+        "application/xhtml+xml",
+        "image/svg+xml",
+        "text/xml",
+        "application/xml",
+        "text/javascript",
+        "application/javascript",
+        "application/x-javascript",
+        "application/ecmascript",
+        "text/ecmascript",
+        "application/wasm",
+        "application/hta",
+        "application/x-httpd-php",
+        "application/x-sh",
+        "application/x-shellscript",
+        "application/x-msdownload",
+        "application/x-msdos-program",
+        "application/x-ms-installer",
+        "application/x-executable",
+        "application/x-elf",
+        "application/x-mach-binary",
+        "application/vnd.microsoft.portable-executable",
+        "application/java-archive",
+    }
+)
+# What the WHATWG MIME sniffing standard treats as the start of an HTML page ("<tag" then a space or >),
+# plus XML (so SVG) and a bare <svg: text opening like this is refused even as .txt, .md or .csv.
+_HTML_TAGS = (
+    "!doctype html|html|head|script|iframe|h1|div|font|table|a|style|title|b|body|br|p|!--|svg|object|embed"
+)
+_MARKUP_START = re.compile(rb"^\s*(?:<(?:" + _HTML_TAGS.encode() + rb")[\s>/]|<\?xml)", re.IGNORECASE)
+# Markup inside what should be an image or a PDF: a polyglot meant to be read as a page.
+_MARKUP_INSIDE = re.compile(
+    rb"<(?:script|html|svg|iframe|body|!doctype|\?php|object|embed)[\s>/]", re.IGNORECASE
+)
+# PDF actions that run code or programs in a reader; names may hide behind #xx escapes (/J#61vaScript).
+_PDF_ACTIVE = re.compile(rb"/(?:JavaScript|JS(?![A-Za-z0-9])|Launch)")
+_PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+
 
 def max_bytes() -> int:
     return int(getattr(settings, "PROGRAM_UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES))
@@ -80,11 +128,26 @@ def _zip_names(upload: IO[bytes]) -> set[str]:
         upload.seek(0)
 
 
+def _whole(upload: Any) -> bytes:
+    upload.seek(0)
+    data = upload.read(max_bytes() + 1)
+    upload.seek(0)
+    return bytes(data)
+
+
+def _pdf_is_passive(upload: Any) -> bool:
+    # The whole file (at most PROGRAM_UPLOAD_MAX_BYTES): actions may sit anywhere, even after the end.
+    data = _PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), _whole(upload))
+    return not _PDF_ACTIVE.search(data)
+
+
 def sniff_ok(kind: str, upload: Any) -> bool:
-    """Whether the file's content matches what its extension claims."""
+    """Whether the file's content matches what its extension claims, and holds nothing active."""
     head = _head(upload)
+    if kind in ("pdf", "png", "jpeg", "gif", "webp") and _MARKUP_INSIDE.search(head):
+        return False
     if kind == "pdf":
-        return head.startswith(b"%PDF-")
+        return head.startswith(b"%PDF-") and _pdf_is_passive(upload)
     if kind == "png":
         return head.startswith(b"\x89PNG\r\n\x1a\n")
     if kind == "jpeg":
@@ -94,13 +157,26 @@ def sniff_ok(kind: str, upload: Any) -> bool:
     if kind == "webp":
         return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
     if kind == "text":
-        return _is_text(head)
+        return _is_text(head) and not _MARKUP_START.match(head.removeprefix(b"\xef\xbb\xbf"))
     if kind in ("ooxml", "odf"):
         if not head.startswith(b"PK\x03\x04"):
             return False
         names = _zip_names(upload)
+        if any(name.lower().endswith(("vbaproject.bin", ".bas", "/basic/script-lc.xml")) for name in names):
+            return False  # macros (Word/Excel/PowerPoint VBA, LibreOffice Basic)
         return "[Content_Types].xml" in names if kind == "ooxml" else "mimetype" in names
     return False
+
+
+def declared_type_ok(upload: Any, file_type: FileType) -> bool:
+    """The browser's own word on the file: never an active type, and an image only of the type it is."""
+    declared = str(getattr(upload, "content_type", "") or "").split(";")[0].strip().lower()
+    if declared in ACTIVE_TYPES:
+        return False
+    ours = file_type.content_type.split(";")[0]
+    if declared.startswith("image/") or ours.startswith("image/"):
+        return declared in ("", "application/octet-stream", ours)
+    return True
 
 
 def clean_name(name: str) -> str:
@@ -129,7 +205,7 @@ def validate_upload(upload: Any) -> FileType:
         )
     if size == 0:
         raise ValidationError(_("“%(name)s” is empty."), params={"name": name}, code="empty")
-    if not sniff_ok(file_type.kind, upload):
+    if not declared_type_ok(upload, file_type) or not sniff_ok(file_type.kind, upload):
         raise ValidationError(
             _("“%(name)s” does not look like a %(ext)s file inside. Export it again and retry."),
             params={"name": name, "ext": extension.lstrip(".")},

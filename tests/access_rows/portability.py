@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from peerpact.accounts.models import User
 from peerpact.communities.models import CommunityInvitation, CommunityMembership
-from tests.matrix_kit import PERSONAS, POST_ONLY, Effect, get, post
+from tests.matrix_kit import ALL_PERSONAS, POST_ONLY, Effect, get, post
 
 PASSWORD = "correct horse battery staple"
 
@@ -35,7 +35,7 @@ GET_ONLY = {"accounts:data"}
 
 
 def _people(w: Any) -> int:
-    return User.objects.filter(email__in=[f"{p}@example.com" for p in PERSONAS[1:]]).count()
+    return User.objects.filter(email__in=[f"{p}@example.com" for p in ALL_PERSONAS[1:]]).count()
 
 
 def _community_rows(w: Any) -> tuple[int, int]:

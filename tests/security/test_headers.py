@@ -63,8 +63,12 @@ def test_program_attachments_download_as_attachments_never_rendered(
     module: Any,  # noqa: F811
     bob: Any,
 ) -> None:
-    html = SimpleUploadedFile("plan.pdf", b"%PDF-1.4 <script>window.__xss=1</script>")
-    submission = submit(cohort, module, bob, files=[html])
+    # Uploads holding markup are refused now (peerpact/programs/tests/test_upload_sniffing.py); a file
+    # stored before that, or changed on disk, must still never render: give the stored one HTML.
+    submission = submit(cohort, module, bob, files=[SimpleUploadedFile("plan.pdf", b"%PDF-1.4 plan")])
+    stored = submission.attachments.get()
+    with stored.file.open("wb") as handle:
+        handle.write(b"%PDF-1.4 <script>window.__xss=1</script>")
     link = reverse(
         "programs:attachment",
         kwargs={

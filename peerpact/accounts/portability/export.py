@@ -447,6 +447,17 @@ SECTIONS: tuple[Section, ...] = (
 
 def _mask(url: str) -> str:
     from peerpact.notifications.chat import url_mask  # notifications is importable from any app
+    Section(
+        "signed_in_sessions",
+        "accounts.UserSession",
+        "user",
+        {
+            "device": "user_agent",
+            "network": "ip_prefix",
+            "created_at": "created_at",
+            "last_seen_at": "last_seen_at",
+        },  # never the session key
+    ),
 
     return url_mask(url)
 
