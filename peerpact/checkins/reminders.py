@@ -18,6 +18,7 @@ down) is skipped rather than sent out of place. Submitting a check-in withdraws 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,7 +33,7 @@ from peerpact.checkins.models import Blackout, Checkin, Cycle, Pause
 from peerpact.circles.models import Membership, MembershipStatus
 from peerpact.goals.models import Commitment
 from peerpact.notifications.models import Message
-from peerpact.notifications.notify import notifications_cancel, notify
+from peerpact.notifications.notify import Notice, notifications_cancel, notify_many
 
 REMINDER_OFFSETS = (timedelta(hours=24), timedelta(hours=2))
 STALE_AFTER = timedelta(hours=3)
@@ -87,8 +88,19 @@ def reminders_schedule(*, now: datetime) -> bool:
             "membership_id", "cycle_id"
         )
     )
-    blackouts = list(Blackout.objects.filter(circle_id__in=circle_ids))
-    pauses = list(Pause.objects.filter(membership__in=members, resumed_at__isnull=True))
+    blackouts: dict[int, list[Blackout]] = defaultdict(list)
+    for blackout in Blackout.objects.filter(circle_id__in=circle_ids):
+        blackouts[blackout.circle_id].append(blackout)
+    pauses: dict[int, list[Pause]] = defaultdict(list)
+    for pause in Pause.objects.filter(
+        membership__circle_id__in=circle_ids,
+        membership__status=MembershipStatus.ACTIVE,
+        resumed_at__isnull=True,
+    ):
+        pauses[pause.membership_id].append(pause)
+    by_circle: dict[int, list[Membership]] = defaultdict(list)
+    for membership in members:
+        by_circle[membership.circle_id].append(membership)
     # Quiet hours only ever move a message later, so nothing of these cycles is due before they opened.
     earliest = min(c.opens_at for c in cycles)
     existing = set(
@@ -99,69 +111,93 @@ def reminders_schedule(*, now: datetime) -> bool:
             due_at__gte=earliest,
         ).values_list("dedupe_key", flat=True)
     )
-    queued = False
+    due: list[tuple[Cycle, Membership, Slot, str]] = []
     for cycle in cycles:
         zone = ZoneInfo(cycle.circle.timezone)
         deadline_day = cycle.deadline_at.astimezone(zone).date()
-        if any(b.circle_id == cycle.circle_id and b.covers(deadline_day) for b in blackouts):
+        if any(b.covers(deadline_day) for b in blackouts[cycle.circle_id]):
             continue
-        for membership in (m for m in members if m.circle_id == cycle.circle_id):
-            if any(
-                p.membership_id == membership.pk and p.covers(deadline_day, cycle.deadline_at) for p in pauses
-            ):
+        cycle_slots = [s for s in slots(cycle) if s.due_at <= now and now - s.due_at <= STALE_AFTER]
+        if not cycle_slots:
+            continue
+        for membership in by_circle[cycle.circle_id]:
+            if any(p.covers(deadline_day, cycle.deadline_at) for p in pauses[membership.pk]):
                 continue
             joined = membership.joined_at or membership.created_at
             done = (membership.pk, cycle.pk) in submitted
-            for slot in slots(cycle):
+            for slot in cycle_slots:
                 key = f"{dedupe_prefix(membership.pk, cycle.pk)}{slot.key}"
-                if slot.due_at > now or now - slot.due_at > STALE_AFTER or joined > slot.due_at:
+                if joined > slot.due_at:
                     continue
                 if (slot.needs_silence and done) or f"{key}:email" in existing or f"{key}:inapp" in existing:
                     continue
-                notify(
-                    recipient=membership.user,
-                    kind=slot.kind,
-                    template=slot.template,
-                    due_at=slot.due_at,
-                    dedupe_key=key,
-                    url=_checkin_url(cycle),
-                    context=_context(cycle, membership, slot),
-                )
-                queued = True
+                due.append((cycle, membership, slot, key))
+    commitments = _commitments([(c, m) for c, m, slot, _key in due if slot.key == "opened"])
+    notices = [
+        Notice(
+            recipient=membership.user,
+            kind=slot.kind,
+            template=slot.template,
+            due_at=slot.due_at,
+            dedupe_key=key,
+            url=_checkin_url(cycle),
+            context=_context(cycle, slot, commitments.get((membership.pk, cycle.pk), [])),
+        )
+        for cycle, membership, slot, key in due
+    ]
     circles = {cycle.circle_id: cycle.circle for cycle in cycles}
-    queued = _digests(now, cycles, members, existing) or queued
-    return _review_reminders(now, members, existing, circles) or queued
+    notices += _digests(now, cycles, by_circle, existing)
+    notices += _review_reminders(now, by_circle, existing, circles)
+    notify_many(notices)
+    return bool(notices)
 
 
-def _digests(now: datetime, cycles: list[Cycle], members: list[Membership], existing: set[str]) -> bool:
+def _commitments(pairs: list[tuple[Cycle, Membership]]) -> dict[tuple[int, int], list[str]]:
+    """The first ten commitments of each (membership, cycle), for the "cycle opened" messages."""
+    found: dict[tuple[int, int], list[str]] = defaultdict(list)
+    if not pairs:
+        return found
+    wanted = {(m.pk, c.pk) for c, m in pairs}
+    rows = Commitment.objects.filter(
+        cycle_id__in={c.pk for c, _m in pairs}, membership_id__in={m.pk for _c, m in pairs}
+    ).values_list("membership_id", "cycle_id", "text")
+    for membership_id, cycle_id, text in rows:
+        texts = found[(membership_id, cycle_id)]
+        if (membership_id, cycle_id) in wanted and len(texts) < 10:
+            texts.append(text)
+    return found
+
+
+def _digests(
+    now: datetime, cycles: list[Cycle], by_circle: dict[int, list[Membership]], existing: set[str]
+) -> list[Notice]:
     """When a cycle's grace period ends, each member gets its digest: who checked in, wins, help asked."""
-    queued = False
+    notices = []
     for cycle in cycles:
         due = cycle.grace_until
         if due > now or now - due > STALE_AFTER:
             continue
         readers = [
             m
-            for m in members
-            if m.circle_id == cycle.circle_id
-            and (m.joined_at or m.created_at) <= due
-            and f"digest:{m.pk}:{cycle.pk}:email" not in existing
+            for m in by_circle[cycle.circle_id]
+            if (m.joined_at or m.created_at) <= due and f"digest:{m.pk}:{cycle.pk}:email" not in existing
         ]
         if not readers:
             continue
-        context = _digest_context(cycle)
+        context = _digest_context(cycle)  # a few queries per circle whose digest is due
         for membership in readers:
-            notify(
-                recipient=membership.user,
-                kind="circle.digest",
-                template="emails/circle_digest",
-                due_at=due,
-                dedupe_key=f"digest:{membership.pk}:{cycle.pk}",
-                url=_board_url(cycle.circle) + f"?cycle={cycle.index}",
-                context=context,
+            notices.append(
+                Notice(
+                    recipient=membership.user,
+                    kind="circle.digest",
+                    template="emails/circle_digest",
+                    due_at=due,
+                    dedupe_key=f"digest:{membership.pk}:{cycle.pk}",
+                    url=_board_url(cycle.circle) + f"?cycle={cycle.index}",
+                    context=context,
+                )
             )
-            queued = True
-    return queued
+    return notices
 
 
 # Higher apps add to the digest (roles: the published cycle summary); each returns keys to merge in.
@@ -209,10 +245,10 @@ REVIEW_AHEAD = timedelta(hours=1)
 
 
 def _review_reminders(
-    now: datetime, members: list[Membership], existing: set[str], circles: dict[int, Any]
-) -> bool:
+    now: datetime, by_circle: dict[int, list[Membership]], existing: set[str], circles: dict[int, Any]
+) -> list[Notice]:
     """Queue "review in an hour" (with the link and an .ics) for every member of circles meeting soon."""
-    queued = False
+    notices = []
     for circle in circles.values():
         rhythm = getattr(circle, "rhythm", None)
         if rhythm is None:
@@ -225,30 +261,33 @@ def _review_reminders(
             if due > now or now - due > STALE_AFTER:
                 continue
             invitation = ical.review_invitation(circle=circle, rhythm=rhythm, starts_at=starts_at)
-            for membership in (m for m in members if m.circle_id == circle.pk):
+            for membership in by_circle[circle.pk]:
                 key = f"review:{membership.pk}:{starts_at:%Y%m%dT%H%M}"
                 if (membership.joined_at or membership.created_at) > due or f"{key}:email" in existing:
                     continue
-                notify(
-                    recipient=membership.user,
-                    kind="review.reminder",
-                    template="emails/review_reminder",
-                    due_at=due,
-                    dedupe_key=key,
-                    url=rhythm.review_location if _is_link(rhythm.review_location) else _board_url(circle),
-                    context={
-                        "title": circle.name,
-                        "circle": circle.name,
-                        "starts_at": starts_at.isoformat(),
-                        "minutes": rhythm.review_duration_minutes,
-                        "location": rhythm.review_location,
-                        "attachments": [
-                            {"filename": "review.ics", "content": invitation, "mimetype": "text/calendar"}
-                        ],
-                    },
+                notices.append(
+                    Notice(
+                        recipient=membership.user,
+                        kind="review.reminder",
+                        template="emails/review_reminder",
+                        due_at=due,
+                        dedupe_key=key,
+                        url=rhythm.review_location
+                        if _is_link(rhythm.review_location)
+                        else _board_url(circle),
+                        context={
+                            "title": circle.name,
+                            "circle": circle.name,
+                            "starts_at": starts_at.isoformat(),
+                            "minutes": rhythm.review_duration_minutes,
+                            "location": rhythm.review_location,
+                            "attachments": [
+                                {"filename": "review.ics", "content": invitation, "mimetype": "text/calendar"}
+                            ],
+                        },
+                    )
                 )
-                queued = True
-    return queued
+    return notices
 
 
 def _is_link(text: str) -> bool:
@@ -266,7 +305,7 @@ def _checkin_url(cycle: Cycle) -> str:
     )
 
 
-def _context(cycle: Cycle, membership: Membership, slot: Slot) -> dict[str, object]:
+def _context(cycle: Cycle, slot: Slot, commitments: list[str]) -> dict[str, object]:
     context: dict[str, object] = {
         "title": cycle.circle.name,
         "circle": cycle.circle.name,
@@ -275,9 +314,7 @@ def _context(cycle: Cycle, membership: Membership, slot: Slot) -> dict[str, obje
         "grace_until": cycle.grace_until.isoformat(),
     }
     if slot.key == "opened":
-        context["commitments"] = list(
-            Commitment.objects.filter(membership=membership, cycle=cycle).values_list("text", flat=True)[:10]
-        )
+        context["commitments"] = commitments
     return context
 
 

@@ -11,6 +11,11 @@ from peerpact.notifications.unsubscribe import unsubscribe_path
 logger = logging.getLogger(__name__)
 
 
+def delivered_by_mark(channel: str) -> bool:
+    """In-app messages go nowhere: marking them sent delivers them (the outbox does that in bulk)."""
+    return channel == Channel.INAPP
+
+
 def send(message: Message) -> None:
     if message.channel == Channel.EMAIL:
         _send_email(message)

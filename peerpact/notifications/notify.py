@@ -11,6 +11,7 @@ when they have an active chat target of their own):
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -130,6 +131,128 @@ def _over_daily_cap(message: Message, *, preference: Preference, zone: zoneinfo.
         pk__lt=message.pk,
     ).exclude(state=MessageState.CANCELLED)
     return same_day.count() >= preference.daily_cap
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One `notify` call, for `notify_many`."""
+
+    recipient: Any
+    kind: str
+    template: str
+    context: dict[str, Any]
+    due_at: datetime
+    dedupe_key: str
+    url: str = ""
+    channels: tuple[str, ...] = DEFAULT_CHANNELS
+
+
+CHUNK = 20_000  # ids or keys per IN list, rows per INSERT
+
+
+def _chunks(items: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def notify_many(notices: Sequence[Notice]) -> int:
+    """`notify` for many people at once (a scheduler's pass), with the same rules. Returns how many
+    messages it created.
+
+    It runs a fixed handful of queries per CHUNK people or messages, never one per person: preferences
+    and chat targets are read in bulk (a person without a preference row gets the defaults; no row is
+    created), the rows are inserted in bulk (a dedupe key already present is skipped, also against a
+    concurrent pass: the unique key decides), and the daily caps are counted from one read of the
+    recipients' messages around those days. Should two passes race, both may count the same row as
+    created; it exists once.
+    """
+    if not notices:
+        return 0
+    user_ids = sorted({n.recipient.pk for n in notices})
+    preferences: dict[int, Preference] = {}
+    chat_owners: set[int] = set()
+    wants_chat = any(Channel.CHAT in n.channels for n in notices)
+    for ids in _chunks(user_ids):
+        preferences.update((p.user_id, p) for p in Preference.objects.filter(user_id__in=ids))
+        if wants_chat:
+            chat_owners.update(
+                ChatTarget.objects.active().filter(owner_id__in=ids).values_list("owner_id", flat=True)
+            )
+    zones: dict[int, zoneinfo.ZoneInfo] = {}
+    rows: dict[str, Message] = {}
+    for notice in notices:
+        user_id = notice.recipient.pk
+        preference = preferences.get(user_id) or Preference(user_id=user_id)
+        zone = zones.setdefault(user_id, _zone(notice.recipient))
+        for channel in notice.channels:
+            if not preference.wants(notice.kind, channel):
+                continue
+            if channel == Channel.CHAT and user_id not in chat_owners:
+                continue
+            key = f"{notice.dedupe_key}:{channel}"
+            rows.setdefault(
+                key,
+                Message(
+                    recipient=notice.recipient,
+                    kind=notice.kind,
+                    channel=channel,
+                    template=notice.template,
+                    context=notice.context,
+                    due_at=after_quiet_hours(notice.due_at, preference=preference, zone=zone),
+                    dedupe_key=key,
+                    url=notice.url,
+                ),
+            )
+    existing: set[str] = set()
+    for keys in _chunks(list(rows)):
+        existing.update(Message.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+    new = [message for key, message in rows.items() if key not in existing]
+    if not new:
+        return 0
+    Message.objects.bulk_create(new, batch_size=CHUNK, ignore_conflicts=True)
+    _daily_caps_apply(new, preferences=preferences, zones=zones)
+    return len(new)
+
+
+def _local_day(instant: datetime, zone: zoneinfo.ZoneInfo) -> tuple[datetime, datetime]:
+    day = instant.astimezone(zone).date()
+    start = datetime.combine(day, time.min).replace(tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time.min).replace(tzinfo=zone).astimezone(UTC)
+    return start, end
+
+
+def _daily_caps_apply(
+    new: list[Message], *, preferences: dict[int, Preference], zones: dict[int, zoneinfo.ZoneInfo]
+) -> None:
+    """Cancel the new messages past a person's daily cap, as `notify` would have, one at a time."""
+    new_keys = {m.dedupe_key for m in new}
+    channels = sorted({m.channel for m in new})
+    recipients = sorted({m.recipient_id for m in new if m.recipient_id is not None})
+    spans = [_local_day(m.due_at, zones[m.recipient_id]) for m in new if m.recipient_id is not None]
+    since, until = min(s for s, _e in spans), max(e for _s, e in spans)
+    seen: dict[tuple[int, str, datetime], int] = {}
+    over: list[int] = []
+    for ids in _chunks(recipients):
+        around = (
+            Message.objects.filter(
+                recipient_id__in=ids, channel__in=channels, due_at__gte=since, due_at__lt=until
+            )
+            .exclude(state=MessageState.CANCELLED)
+            .order_by("pk")
+            .values_list("pk", "recipient_id", "channel", "due_at", "dedupe_key")
+        )
+        for pk, user_id, channel, due_at, key in around:
+            day = _local_day(due_at, zones.get(user_id) or zoneinfo.ZoneInfo("UTC"))[0]
+            earlier = seen.get((user_id, channel, day), 0)
+            cap = preferences[user_id].daily_cap if user_id in preferences else Preference().daily_cap
+            if key in new_keys and earlier >= cap:
+                over.append(pk)  # cancelled rows do not count against later ones
+                continue
+            seen[(user_id, channel, day)] = earlier + 1
+    for ids in _chunks(over):
+        Message.objects.filter(pk__in=ids).update(
+            state=MessageState.CANCELLED, last_error="daily cap reached"
+        )
 
 
 def notifications_cancel(*, dedupe_prefix: str) -> int:

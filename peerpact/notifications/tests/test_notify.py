@@ -6,7 +6,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from peerpact.notifications.models import Channel, Message, MessageState
-from peerpact.notifications.notify import after_quiet_hours, notifications_cancel, notify, preference_for
+from peerpact.notifications.notify import (
+    DEFAULT_CHANNELS,
+    Notice,
+    after_quiet_hours,
+    notifications_cancel,
+    notify,
+    notify_many,
+    preference_for,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -131,3 +139,88 @@ def test_quiet_hours_ending_in_a_repeated_hour_wait_for_the_second_pass(bob):
     # 14:30 UTC on 4 April 2026 is 03:15 on Chatham's second run through 02:45-03:45: still quiet.
     moved = after_quiet_hours(datetime(2026, 4, 4, 14, 30, tzinfo=UTC), preference=preference, zone=chatham)
     assert moved == datetime(2026, 4, 4, 14, 45, tzinfo=UTC)
+
+
+# --- notify_many: a scheduler's pass, the same rules in a fixed number of queries
+
+
+def notice(user, key, due, kind="checkin.reminder", channels=DEFAULT_CHANNELS):
+    return Notice(
+        recipient=user,
+        kind=kind,
+        template="emails/notice",
+        context={"title": "t"},
+        due_at=due,
+        dedupe_key=key,
+        channels=channels,
+    )
+
+
+def test_notify_many_makes_the_rows_notify_makes_once_however_often_it_runs(bob, alice):
+    due = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    muted = preference_for(alice)
+    muted.muted = ["checkin.reminder:email"]
+    muted.save()
+    assert notify_many([notice(bob, "r:bob", due), notice(alice, "r:alice", due)]) == 3
+    assert notify_many([notice(bob, "r:bob", due), notice(alice, "r:alice", due)]) == 0
+    assert sorted(Message.objects.values_list("dedupe_key", "state")) == [
+        ("r:alice:inapp", "pending"),
+        ("r:bob:email", "pending"),
+        ("r:bob:inapp", "pending"),
+    ]
+
+
+def test_notify_many_holds_messages_until_the_quiet_hours_end(bob):
+    bob.timezone = "Asia/Kathmandu"
+    bob.save()
+    preference = preference_for(bob)
+    preference.quiet_from, preference.quiet_until = time(22), time(7)
+    preference.save()
+    notify_many([notice(bob, "late-night", datetime(2026, 3, 2, 17, 45, tzinfo=UTC))])
+    assert set(Message.objects.values_list("due_at", flat=True)) == {datetime(2026, 3, 3, 1, 15, tzinfo=UTC)}
+
+
+def test_notify_many_keeps_the_daily_cap_counting_what_was_queued_before(bob):
+    preference = preference_for(bob)
+    preference.daily_cap = 2
+    preference.save()
+    email = (Channel.EMAIL,)
+    notify(
+        recipient=bob,
+        kind="k",
+        template="emails/notice",
+        context={},
+        due_at=datetime(2026, 3, 2, 8, tzinfo=UTC),
+        dedupe_key="cap:0",
+        channels=email,
+    )
+    notify_many(
+        [
+            notice(bob, f"cap:{i}", datetime(2026, 3, 2, 8 + i, tzinfo=UTC), kind="k", channels=email)
+            for i in (1, 2)
+        ]
+        + [notice(bob, "cap:next-day", datetime(2026, 3, 3, 9, tzinfo=UTC), kind="k", channels=email)]
+    )
+    states = dict(Message.objects.values_list("dedupe_key", "state"))
+    assert states == {
+        "cap:0:email": "pending",
+        "cap:1:email": "pending",
+        "cap:2:email": "cancelled",
+        "cap:next-day:email": "pending",
+    }
+    assert Message.objects.get(dedupe_key="cap:2:email").last_error == "daily cap reached"
+
+
+def test_notify_many_runs_the_same_queries_for_five_people_or_fifty(make_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    people = [make_user(f"p{i}@example.com") for i in range(55)]
+    due = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    counts = []
+    for group, tag in ((people[:5], "a"), (people[5:], "b")):
+        with CaptureQueriesContext(connection) as queries:
+            notify_many([notice(p, f"{tag}:{p.pk}", due) for p in group])
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert Message.objects.count() == 110

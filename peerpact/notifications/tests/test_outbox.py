@@ -171,3 +171,75 @@ def test_two_competing_workers_send_exactly_one_email(bob):
         outbox.message_id(m) for m in messages
     )
     assert set(Message.objects.values_list("state", "attempts")) == {(MessageState.SENT, 1)}
+
+
+def test_in_app_messages_are_delivered_by_the_claim_and_a_full_outbox_drains_in_one_pass(bob, alice):
+    for i in range(3 * outbox.BATCH):
+        enqueue(bob, key=f"inapp{i}", channel=Channel.INAPP)
+    emails = [enqueue(alice, key=f"email{i}") for i in range(3)]
+    assert outbox.outbox_deliver_batch(now=NOW)  # more than one batch: it keeps claiming while work is due
+    assert set(Message.objects.values_list("state", "attempts", "sent_at", "lease_until")) == {
+        (MessageState.SENT, 1, NOW, None)
+    }
+    assert sorted(m.extra_headers["Message-ID"] for m in mail.outbox) == sorted(
+        outbox.message_id(m) for m in emails
+    )
+    assert not outbox.outbox_deliver_batch(now=NOW)
+
+
+def test_a_batch_sends_each_email_with_one_update_while_half_its_lease_is_left(bob, time_machine):
+    from django.test.utils import CaptureQueriesContext
+
+    time_machine.move_to(NOW, tick=False)
+    for i in range(3):
+        enqueue(bob, key=f"e{i}")
+    token, claimed = outbox.outbox_claim(now=NOW)
+    with CaptureQueriesContext(connection) as queries:
+        assert outbox.outbox_deliver_claimed(token=token, claimed=claimed, now=NOW) == 3
+    updates = [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
+    assert len(updates) == 3  # one mark per email, no lease renewal
+    assert len(mail.outbox) == 3
+
+
+def test_a_batch_past_half_its_lease_renews_it_and_skips_a_message_another_worker_took_over(bob):
+    messages = [enqueue(bob, key=f"slow{i}") for i in range(3)]
+    token, claimed = outbox.outbox_claim(now=NOW)
+    # The lease (from NOW) is long gone by the real clock; meanwhile another worker took the second one.
+    Message.objects.filter(pk=messages[1].pk).update(claimed_by="someone-else")
+    assert outbox.outbox_deliver_claimed(token=token, claimed=claimed, now=NOW) == 2
+    assert sorted(m.extra_headers["Message-ID"] for m in mail.outbox) == sorted(
+        outbox.message_id(m) for m in (messages[0], messages[2])
+    )
+    assert Message.objects.get(pk=messages[1].pk).state == MessageState.SENDING  # the other worker's now
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_competing_workers_deliver_a_mixed_outbox_exactly_once(bob, alice):
+    emails = [enqueue(bob, key=f"race-email{i}") for i in range(40)]
+    for i in range(200):
+        enqueue(alice, key=f"race-inapp{i}", channel=Channel.INAPP)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def work():
+        try:
+            barrier.wait()
+            for _ in range(100):
+                if not outbox.outbox_deliver_batch(now=NOW):
+                    break
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sorted(m.extra_headers["Message-ID"] for m in mail.outbox) == sorted(
+        outbox.message_id(m) for m in emails
+    )
+    assert set(Message.objects.values_list("state", "attempts")) == {(MessageState.SENT, 1)}

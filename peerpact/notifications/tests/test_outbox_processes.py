@@ -227,3 +227,35 @@ def test_a_worker_killed_mid_batch_loses_nothing_once_its_lease_expires(members,
         len(sent_ids(second_mail)),
         len(repeats),
     )
+
+
+def test_four_worker_processes_deliver_a_mixed_outbox_exactly_once(members, tmp_path):
+    """In-app rows are delivered by the claim itself (marked sent in the claiming transaction), emails
+    one by one: 1,000 of each, four processes, every row claimed once and every email sent once."""
+    emails = enqueue(members, 1000, "mixed-email")
+    due = timezone.now() - timedelta(minutes=1)
+    Message.objects.bulk_create(
+        Message(
+            recipient=members[i % len(members)],
+            kind="test.notice",
+            channel=Channel.INAPP,
+            template="emails/notice",
+            context={"title": f"Update {i}"},
+            due_at=due,
+            dedupe_key=f"mixed-inapp:{i}",
+        )
+        for i in range(1000)
+    )
+    mail_dirs = [tmp_path / f"mail-{n}" for n in range(4)]
+    logs = [tmp_path / f"worker-{n}.log" for n in range(4)]
+    workers = [
+        start(["manage.py", "worker", "--once"], worker_env(mail_dir), log)
+        for mail_dir, log in zip(mail_dirs, logs, strict=True)
+    ]
+    for process, log in zip(workers, logs, strict=True):
+        wait(process, log, timeout=120)
+
+    assert set(Message.objects.values_list("state", "attempts")) == {(MessageState.SENT, 1)}
+    assert Message.objects.filter(channel=Channel.INAPP, state=MessageState.SENT).count() == 1000
+    sent = [mid for mail_dir in mail_dirs for mid in sent_ids(mail_dir)]
+    assert sorted(sent) == sorted(outbox.message_id(m) for m in emails), "an email was lost or repeated"
