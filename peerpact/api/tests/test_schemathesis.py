@@ -18,9 +18,10 @@ from peerpact.checkins import services as checkin_services
 from peerpact.checkins.models import Cycle
 from peerpact.circles.models import Membership
 from peerpact.goals import services as goal_services
+from tests.reliability.figures import knob, record
 
 pytestmark = pytest.mark.django_db
-EXAMPLES_PER_OPERATION = 12
+EXAMPLES_PER_OPERATION = knob("PEERPACT_FUZZ_EXAMPLES", 12)  # `make soak` raises it
 
 
 @contextmanager
@@ -117,6 +118,12 @@ def test_no_request_the_schema_allows_makes_the_server_fail(weekly, bob, alice) 
                     )
 
             call()
+    record(
+        "schemathesis",
+        operations=len(operations),
+        fuzz_cases=sum(statuses.values()),
+        server_errors=len(failures),
+    )
     assert not failures, failures
     # The run reached real objects, not only 404s and validation errors.
     assert statuses[200] >= 20, statuses
