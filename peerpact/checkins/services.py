@@ -135,6 +135,7 @@ def rhythm_set(*, circle: Circle, actor: Any, spec: RhythmSpec, now: datetime | 
         if current is not None:
             _reschedule_after(current, rhythm)
         cycles_ensure(circle=circle, now=now)
+        events.emit("rhythm.changed", rhythm, community_id=circle.community_id, at=now)
     return rhythm
 
 
@@ -257,6 +258,7 @@ def blackout_add(*, circle: Circle, actor: Any, starts_on: date, ends_on: date, 
     blackout = Blackout(circle=circle, starts_on=starts_on, ends_on=ends_on, reason=reason.strip())
     blackout.full_clean()
     blackout.save()
+    events.emit("blackout.changed", blackout, community_id=circle.community_id)
     return blackout
 
 
@@ -265,6 +267,7 @@ def blackout_remove(*, blackout: Blackout, actor: Any) -> None:
     if not access.can_manage_rhythm(actor, blackout.circle):
         raise PermissionDenied(_("Only the facilitator or an organizer can change blackout dates."))
     blackout.delete()
+    events.emit("blackout.changed", blackout, community_id=blackout.circle.community_id)
 
 
 def pause_start(
@@ -307,6 +310,7 @@ def pause_start(
         pause.full_clean()
         pause.save()
         _sync_membership_pause(membership, today=today, now=timezone.now())
+        events.emit("pause.changed", pause, community_id=membership.circle.community_id)
     return pause
 
 
@@ -318,6 +322,7 @@ def pause_resume(*, membership: Membership, actor: Any) -> Membership:
     with transaction.atomic():
         Pause.objects.filter(membership=membership, resumed_at__isnull=True).update(resumed_at=now)
         _sync_membership_pause(membership, today=timezone.localdate(now), now=now)
+        events.emit("pause.changed", membership, community_id=membership.circle.community_id, at=now)
     return membership
 
 

@@ -95,6 +95,7 @@ def circle_create(
                 joined_at=now,
                 status_changed_at=now,
             )
+        events.emit("circle.created", circle, community_id=community.pk)
     return circle
 
 
@@ -124,6 +125,7 @@ def circle_update(*, circle: Circle, actor: Any, **fields: Any) -> Circle:
     circle.full_clean()
     if changed:
         circle.save(update_fields=changed)
+        events.emit("circle.updated", circle, community_id=circle.community_id)
     if "charter" in changed:
         # Whoever wrote the new charter has accepted it; everyone else is asked again (safety app).
         Membership.objects.filter(circle=circle, user=actor, status__in=SEATED).update(

@@ -30,6 +30,7 @@ from peerpact.feedback.models import (
     Reaction,
 )
 from peerpact.feedback.selectors import KudosSubject
+from peerpact.notifications import events
 
 # A comment identical to one the same person posted on the same check-in this recently is a double
 # submit (a second click, a resent form, a retry) and is not added again.
@@ -133,6 +134,7 @@ def comment_add(*, checkin: Checkin, actor: Any, body: str, now: datetime | None
             url=checkin_url(checkin, f"comment-{comment.pk}"),
             now=now,
         )
+        events.emit("comment.added", comment, community_id=checkin.membership.circle.community_id, at=now)
     return comment
 
 
@@ -191,6 +193,7 @@ def feedback_give(
             anonymous=anonymous,
             now=now,
         )
+        events.emit("feedback.given", feedback, community_id=circle.community_id, at=now)
     return feedback
 
 
@@ -297,7 +300,9 @@ def help_resolve(
         raise ValidationError(_("This check-in does not ask for help."))
     text = _clean_text(note, field="note", limit=500, required=False)
     defaults = {"resolved_by": actor, "resolved_at": now or timezone.now(), "note": text}
-    resolution, _created = HelpResolution.objects.get_or_create(checkin=checkin, defaults=defaults)
+    resolution, created = HelpResolution.objects.get_or_create(checkin=checkin, defaults=defaults)
+    if created:
+        events.emit("help.resolved", resolution, community_id=checkin.membership.circle.community_id)
     return resolution
 
 
@@ -305,4 +310,6 @@ def help_reopen(*, checkin: Checkin, actor: Any) -> None:
     """Undo a resolution (the member clicked too soon)."""
     if not access.is_owner(actor, checkin):
         raise PermissionDenied(_("Only the member who asked for help can reopen it."))
-    HelpResolution.objects.filter(checkin=checkin).delete()
+    deleted, _counts = HelpResolution.objects.filter(checkin=checkin).delete()
+    if deleted:
+        events.emit("help.reopened", checkin, community_id=checkin.membership.circle.community_id)

@@ -10,10 +10,13 @@ class InsightsConfig(AppConfig):
     verbose_name = _("Insights")
 
     def ready(self) -> None:
-        from peerpact.insights import reports
-        from peerpact.notifications import kinds, worker
+        from peerpact.insights import reports, summaries
+        from peerpact.notifications import events, kinds, worker
 
         worker.register(reports.organizer_reports)
+        worker.register(summaries.cycle_summaries_update)
+        worker.register(summaries.circle_standings_refresh)
+        events.subscribe(summaries.on_event)
         kinds.register(
             "community.report", _("Weekly organizer report"), _("Monday morning, for communities you run.")
         )

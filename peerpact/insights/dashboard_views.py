@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -16,14 +15,11 @@ from peerpact.checkins.views.tracker import HISTORY_STATUSES
 from peerpact.circles.models import Circle, Membership
 from peerpact.communities.models import Community
 from peerpact.communities.views import community_for
-from peerpact.insights import access, charts, circle_insights, exports, selectors
+from peerpact.insights import access, board, charts, circle_insights, exports, selectors
 from peerpact.insights.forms import DashboardFilterForm
 from peerpact.lib.csv import csv_response
 from peerpact.lib.htmx import is_htmx
 from peerpact.lib.views import forbidden
-
-PAGE_SIZE = 25
-NEEDS_SHOWN = 25
 
 
 @login_required
@@ -36,21 +32,22 @@ def dashboard(request: AuthedRequest, slug: str) -> HttpResponse:
     circle_choices, tags = selectors.filter_choices(community=community)
     form = DashboardFilterForm(request.GET or None, circles=circle_choices, tags=tags)
     filters = form.filters()
-    board = selectors.dashboard(community=community, filters=filters, now=timezone.now())
-    page = Paginator(board.circles, PAGE_SIZE).get_page(request.GET.get("page"))
+    found = board.board(
+        community=community, filters=filters, now=timezone.now(), page=request.GET.get("page")
+    )
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "community": community,
         "form": form,
-        "board": board,
-        "page": page,
+        "board": found,
+        "page": found.page,
         "query": query.urlencode(),
         "chart": charts.week_chart(
-            [(w.starts_on, w.counts.on_time, w.counts.late, w.counts.missed) for w in board.weeks]
+            [(w.starts_on, w.counts.on_time, w.counts.late, w.counts.missed) for w in found.weeks]
         ),
-        "needs_circles": board.needs_circles[:NEEDS_SHOWN],
-        "needs_members": board.needs_members[:NEEDS_SHOWN],
+        "needs_circles": found.needs_circles,
+        "needs_members": found.needs_members,
         "exports": exports.KINDS,
     }
     status = 400 if form.errors else 200

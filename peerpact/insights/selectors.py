@@ -13,14 +13,27 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from peerpact.checkins.models import Blackout, Checkin, Cycle, Pause
@@ -212,6 +225,8 @@ class Dashboard:
     needs_circles: list[CircleFigures]
     needs_members: list[ReengagementCase]
     pilot: list[Summary]
+    # Seated members who gave and received feedback, per circle, for each of `reciprocity_weeks`.
+    reciprocal_by_weeks: dict[int, dict[int, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -226,9 +241,23 @@ def _week_start(moment: datetime) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def dashboard(*, community: Community, filters: Filters, now: datetime) -> Dashboard:
-    """Every figure of the organizer dashboard. A fixed number of queries (pinned in the tests)."""
+def dashboard(
+    *,
+    community: Community,
+    filters: Filters,
+    now: datetime,
+    only: Collection[int] | None = None,
+    reciprocity_weeks: Collection[int] = (),
+) -> Dashboard:
+    """Every figure of the organizer dashboard, computed live. A fixed number of queries (pinned in the
+    tests). `only` narrows it to some circles (the rows a page shows, the standings being refreshed);
+    `reciprocity_weeks` also counts reciprocal members for those other periods.
+
+    The page itself reads insights.board, which ranks over stored standings; this is the reference
+    those are computed with (and compared against in the tests)."""
     circle_qs = circles_for(community=community, filters=filters)
+    if only is not None:
+        circle_qs = circle_qs.filter(pk__in=list(only))
     circles = list(circle_qs.select_related("community").order_by("name", "pk"))
     this_week = _week_start(now)
     starts_on = this_week - timedelta(weeks=filters.weeks - 1)
@@ -273,15 +302,26 @@ def dashboard(*, community: Community, filters: Filters, now: datetime) -> Dashb
     for row in period_rows:
         period_by_circle[row[1]].append(row)
 
-    window_start = _window_start_expression(now)
+    # Where each circle's health window opens: the 12th latest finished cycle, or the oldest there is.
+    window_start = {pk: rows[0][3] for pk, rows in window_by_circle.items() if rows}
     health_reciprocity = _reciprocity(circle_qs, by_user, since=window_start)
     period_reciprocity = _reciprocity(circle_qs, by_user, since=period_start)
+    other_reciprocity = {
+        weeks: _reciprocity(
+            circle_qs,
+            by_user,
+            since=timezone.make_aware(datetime.combine(this_week - timedelta(weeks=weeks - 1), time.min)),
+        )
+        for weeks in reciprocity_weeks
+        if weeks != filters.weeks
+    }
+    other_reciprocity[filters.weeks] = period_reciprocity
     help_open = _help_counts(circle_qs, now)
     cases = list(
         ReengagementCase.objects.open()
         .filter(membership__circle__in=circle_qs)
         .select_related("membership__user", "membership__circle", "started_cycle", "peer")
-        .order_by("-step", "created_at")
+        .order_by("-step", "created_at", "pk")
     )
     cases_by_circle: dict[int, list[ReengagementCase]] = defaultdict(list)
     for case in cases:
@@ -290,6 +330,7 @@ def dashboard(*, community: Community, filters: Filters, now: datetime) -> Dashb
     goals = _goal_counts(circle_qs, timezone.localdate(now))
 
     weekly: dict[date, Counts] = {starts_on + timedelta(weeks=i): Counts() for i in range(filters.weeks)}
+    reciprocal_by_weeks: dict[int, dict[int, int]] = {}
     figures = []
     by_pk = {circle.pk: circle for circle in circles}
     for circle in circles:
@@ -322,6 +363,9 @@ def dashboard(*, community: Community, filters: Filters, now: datetime) -> Dashb
             pulse=pulses.get(circle.pk),
         )
         given_received = period_reciprocity.get(circle.pk, {})
+        for weeks in reciprocity_weeks:
+            pairs = other_reciprocity[weeks].get(circle.pk, {})
+            reciprocal_by_weeks.setdefault(weeks, {})[circle.pk] = _reciprocal(member_ids, pairs)
         figures.append(
             CircleFigures(
                 circle=by_pk[circle.pk],
@@ -329,7 +373,7 @@ def dashboard(*, community: Community, filters: Filters, now: datetime) -> Dashb
                 members=len(member_ids),
                 period=period,
                 goals=goals.get(circle.pk, GoalCounts()),
-                reciprocal=sum(1 for pk in member_ids if all(n > 0 for n in given_received.get(pk, (0, 0)))),
+                reciprocal=_reciprocal(member_ids, given_received),
                 help_open=circle_help,
             )
         )
@@ -350,6 +394,50 @@ def dashboard(*, community: Community, filters: Filters, now: datetime) -> Dashb
         needs_circles=[f for f in figures if f.health.label == "needs_attention"],
         needs_members=cases,
         pilot=pilot,
+        reciprocal_by_weeks=reciprocal_by_weeks,
+    )
+
+
+def _reciprocal(member_ids: list[int], given_received: dict[int, tuple[int, int]]) -> int:
+    return sum(1 for pk in member_ids if all(n > 0 for n in given_received.get(pk, (0, 0))))
+
+
+def week_start(moment: datetime) -> date:
+    """Monday of the moment's week in the active time zone (the viewer's): what the charts group by."""
+    return _week_start(moment)
+
+
+def period_start(*, now: datetime, weeks: int) -> tuple[date, datetime]:
+    """The first day of a period of `weeks` weeks ending this week, and that day's start."""
+    starts_on = _week_start(now) - timedelta(weeks=weeks - 1)
+    return starts_on, timezone.make_aware(datetime.combine(starts_on, time.min))
+
+
+def cycle_counts_for(*, cycle_ids: Collection[int]) -> dict[int, Counts]:
+    """On time / late / missed / excused of some finished cycles, by the same code as the dashboard
+    (what insights.summaries stores). A fixed number of queries."""
+    rows = list(
+        Cycle.objects.filter(pk__in=list(cycle_ids)).values_list(
+            "pk", "circle_id", "index", "opens_at", "deadline_at"
+        )
+    )
+    if not rows:
+        return {}
+    circle_ids = {row[1] for row in rows}
+    circle_qs = Circle.objects.filter(pk__in=circle_ids)
+    seated: dict[int, list[_Seat]] = defaultdict(list)
+    for pk, circle_id, user_id, joined_at, created_at in Membership.objects.filter(
+        circle_id__in=circle_ids, status__in=SEATED
+    ).values_list("pk", "circle_id", "user_id", "joined_at", "created_at"):
+        seated[circle_id].append(_Seat(pk, user_id, joined_at or created_at))
+    for seats in seated.values():
+        seats.sort(key=lambda s: s.joined_at)
+    return _cycle_counts(
+        circles=list(circle_qs),
+        cycles={row[0]: row for row in rows},
+        seated=seated,
+        circle_qs=circle_qs,
+        finished=Q(cycle_id__in=[row[0] for row in rows]),
     )
 
 
@@ -467,20 +555,8 @@ def _count_not_after(ordered: list[datetime], moment: datetime) -> int:
     return low
 
 
-def _window_start_expression(now: datetime) -> Coalesce:
-    """Per feedback row: when its circle's health window opens (the 12th latest finished cycle, or the
-    oldest there is), as engagement.health reads it for one circle."""
-    finished = Cycle.objects.filter(
-        circle_id=OuterRef("checkin__membership__circle_id"), grace_until__lte=now
-    )
-    return Coalesce(
-        Subquery(finished.order_by("-index").values("opens_at")[WINDOW - 1 : WINDOW]),
-        Subquery(finished.order_by("index").values("opens_at")[:1]),
-    )
-
-
 def _reciprocity(
-    circle_qs: QuerySet[Circle], by_user: dict[int, dict[int, int]], *, since: datetime | Coalesce
+    circle_qs: QuerySet[Circle], by_user: dict[int, dict[int, int]], *, since: datetime | dict[int, datetime]
 ) -> dict[int, dict[int, tuple[int, int]]]:
     """Circle id -> membership id -> (given, received), as feedback.selectors.reciprocity counts them
     (replies on one's own check-in are neither; anonymous feedback is received but not given)."""
@@ -490,8 +566,16 @@ def _reciprocity(
         rows = model.objects.visible().filter(checkin__membership__circle__in=circle_qs)
         if isinstance(since, datetime):
             rows = rows.filter(created_at__gte=since)
-        else:
-            rows = rows.annotate(window_opens=since).filter(created_at__gte=F("window_opens"))
+        elif not since:
+            continue  # no circle has a finished cycle: no window
+        else:  # per circle (a CASE of constants: no subquery per row), within the earliest bound
+            opens = Case(
+                *(When(checkin__membership__circle_id=pk, then=Value(at)) for pk, at in since.items()),
+                default=None,
+                output_field=DateTimeField(),
+            )
+            rows = rows.filter(created_at__gte=min(since.values()))
+            rows = rows.annotate(window_opens=opens).filter(created_at__gte=F("window_opens"))
         keys = ["checkin__membership__circle_id", "author_id", "checkin__membership_id"]
         keys += ["checkin__membership__user_id"] + (["anonymous"] if model is Feedback else [])
         for values in rows.values(*keys).annotate(n=Count("pk")).values_list(*keys, "n"):

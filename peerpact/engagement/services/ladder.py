@@ -35,6 +35,7 @@ from peerpact.checkins.selectors import Cell
 from peerpact.circles.models import SEATED, Circle, MemberRole, Membership, MembershipStatus
 from peerpact.communities.models import CommunityMembership, CommunityRole
 from peerpact.engagement.models import LadderScan, ReengagementCase, Resolution, Step
+from peerpact.notifications import events
 from peerpact.notifications.notify import notifications_cancel, notify
 from peerpact.safety.selectors import blocked_by
 
@@ -84,6 +85,7 @@ def case_resolve(*, case: ReengagementCase, resolution: str, now: datetime) -> b
     if won:
         case.resolved_at, case.resolution = now, resolution
         notifications_cancel(dedupe_prefix=f"reengage:{case.pk}:")
+        events.emit("reengagement.resolved", case, community_id=case.membership.circle.community_id, at=now)
     return bool(won)
 
 
@@ -217,6 +219,7 @@ def _open_case(membership: Membership, missed: Cycle, scanned: Cycle, now: datet
             )
     except IntegrityError:  # an open case already exists (another worker)
         return False
+    events.emit("reengagement.opened", case, community_id=membership.circle.community_id, at=now)
     _tell(case, now)
     return True
 
@@ -232,6 +235,7 @@ def _step_up(case: ReengagementCase, *, last_cycle_index: int, now: datetime) ->
     if not won:
         return False
     case.step, case.step_at = case.step + 1, now
+    events.emit("reengagement.stepped", case, community_id=case.membership.circle.community_id, at=now)
     _tell(case, now)
     return True
 

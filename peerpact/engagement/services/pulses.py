@@ -18,6 +18,7 @@ from peerpact.checkins.models import Cycle
 from peerpact.circles.models import Circle, CircleStatus, Membership, MembershipStatus
 from peerpact.engagement import access
 from peerpact.engagement.models import PULSE_QUESTIONS, SCALE, Pulse, PulseAnswer
+from peerpact.notifications import events
 from peerpact.notifications.notify import notify
 
 logger = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ def pulse_open(*, circle: Circle, cycle: Cycle, now: datetime) -> Pulse | None:
             )
     except IntegrityError:  # another worker opened it first
         return None
+    events.emit("pulse.opened", pulse, community_id=circle.community_id, at=now)
     url = reverse("engagement:pulse", kwargs={"community": circle.community.slug, "circle": circle.slug})
     members = Membership.objects.filter(circle=circle, status=MembershipStatus.ACTIVE).select_related("user")
     for membership in members:
@@ -126,4 +128,5 @@ def pulse_answer(
         answer.updated_at = now
         answer.full_clean()
         answer.save()
+        events.emit("pulse.answered", answer, community_id=pulse.circle.community_id, at=now)
     return answer

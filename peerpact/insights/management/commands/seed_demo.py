@@ -4,7 +4,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.test import override_settings
+from django.utils import timezone
 
+from peerpact.insights import summaries
 from peerpact.insights.demo import DEMO_PASSWORD, PEOPLE, seed_demo
 
 
@@ -17,6 +19,8 @@ class Command(BaseCommand):
             MAILERS={"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
         ):
             community, created = seed_demo()
+        # The dashboard's summaries of the demo's history (the worker keeps them current afterwards).
+        summaries.fill(now=timezone.now())
         verb = "Created" if created else "Kept existing"
         self.stdout.write(
             self.style.SUCCESS(f"{verb} demo community “{community.name}” (/c/{community.slug}/).")
