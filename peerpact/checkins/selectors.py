@@ -89,14 +89,23 @@ def _excusals(circle: Circle, memberships: list[Membership], cycles: list[Cycle]
 
 
 def grid(
-    *, circle: Circle, cycles: list[Cycle], now: datetime, memberships: list[Membership] | None = None
+    *,
+    circle: Circle,
+    cycles: list[Cycle],
+    now: datetime,
+    memberships: list[Membership] | None = None,
+    with_answers: bool = True,
 ) -> Grid:
-    """Members x cycles: state, check-in, commitments done/total, streaks. Five queries in all."""
+    """Members x cycles: state, check-in, commitments done/total, streaks. Five queries in all.
+
+    `with_answers=False` reads only what states need (the tracker's hundreds of cells never show the
+    answers or the draft): the cells' check-ins then carry ids and times, not text.
+    """
     memberships = seated_members(circle=circle) if memberships is None else memberships
-    checkins = {
-        (c.membership_id, c.cycle_id): c
-        for c in Checkin.objects.filter(cycle__in=cycles, membership__in=memberships)
-    }
+    rows_read = Checkin.objects.filter(cycle__in=cycles, membership__in=memberships)
+    if not with_answers:
+        rows_read = rows_read.only("id", "membership_id", "cycle_id", "submitted_at", "version", "visibility")
+    checkins = {(c.membership_id, c.cycle_id): c for c in rows_read}
     commitment_counts: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
     for membership_id, cycle_id, status in Commitment.objects.filter(
         cycle__in=cycles, membership__in=memberships

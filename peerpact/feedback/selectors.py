@@ -425,9 +425,11 @@ def wins_feed(
                 kudos_id=checkin.pk,
             )
         )
-    goals = {
-        g.pk: g for g in Goal.objects.filter(membership__circle=circle).select_related("membership__user")
-    }
+    goal_rows = Goal.objects.filter(membership__circle=circle).select_related("membership__user")
+    if since is not None:
+        # Only goals with something to celebrate since then: the board reads recent wins, not history.
+        goal_rows = goal_rows.filter(Q(achieved_at__gte=since) | Q(milestones__done_at__gte=since)).distinct()
+    goals = {g.pk: g for g in goal_rows}
     visible_goals = set()
     for goal in goals.values():
         goal.membership.circle = circle

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from django.conf import settings
+from django.db.models import Case, Q, Value, When
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -480,17 +481,17 @@ def submission_list(
     if filters.module is not None:
         modules = [m for m in modules if m.pk == filters.module]
     enrollment = access.enrollment_of(user, cohort)
-    mine = (
-        {s.module_id: s for s in _submissions(Submission.objects.filter(enrollment=enrollment))}
-        if enrollment is not None
-        else {}
+    galleries = [m.pk for m in modules if not filters.mine and access.can_see_gallery(user, cohort, m)]
+    # One query, paged in SQL: whole galleries where open, elsewhere only my own (a cohort of thousands
+    # must not be read into memory to show 50).
+    shown = Q(module_id__in=galleries) & ~Q(enrollment__state="dropped")
+    if enrollment is not None:
+        shown |= Q(enrollment=enrollment, module_id__in=[m.pk for m in modules])
+    rows = (
+        _submissions(Submission.objects.filter(shown, enrollment__cohort=cohort))
+        .annotate(unhighlighted=Case(When(highlight__isnull=True, then=Value(1)), default=Value(0)))
+        .order_by("module__position", "module_id", "unhighlighted", "submitted_at", "pk")
     )
-    rows: list[Submission] = []
-    for module in modules:
-        if not filters.mine and access.can_see_gallery(user, cohort, module):
-            rows.extend(selectors.gallery(cohort=cohort, module=module))
-        elif module.pk in mine:
-            rows.append(mine[module.pk])
     return page_body(rows, filters, lambda s: submission_out(s, cohort, user))
 
 

@@ -345,6 +345,37 @@ def test_peers_solutions_open_up_once_ones_own_is_in(api, tokens, program, cohor
     assert_error(api("get", f"{url}/{mias.pk}", tokens["dave"]), 404, "not_found")
 
 
+def test_submissions_are_paged_in_module_order_highlights_first_without_dropped_learners(
+    api, tokens, program, cohort, bob, mia, make_user, weekly, alice, olivia
+):
+    from peerpact.programs.models import Enrollment, Highlight
+
+    ask, give = program.modules.get(position=1), program.modules.get(position=2)
+    noah = make_user("noah@example.com", "Noah")
+    seat(weekly, noah, alice)
+    program_services.enrollment_add(cohort=cohort, actor=olivia, user=noah, now=START)
+    gives = [save(cohort, give, who, f"{who.display_name} gives") for who in (bob, mia)]
+    asks = [save(cohort, ask, who, f"{who.display_name} asks") for who in (bob, mia, noah)]
+    Highlight.objects.create(submission=asks[1], chosen_by=alice, created_at=START)
+    Enrollment.objects.filter(cohort=cohort, user=noah).update(state="dropped")
+    url = f"cohorts/{cohort.pk}/submissions"
+    # The lead sees every gallery: Ask before Give, Mia's highlighted Ask first, Noah (dropped) left out.
+    first = api("get", f"{url}?limit=2", tokens["alice"]).json()
+    rest = api("get", f"{url}?limit=2&offset=2", tokens["alice"]).json()
+    assert first["count"] == rest["count"] == 4
+    assert [s["id"] for s in first["results"] + rest["results"]] == [
+        asks[1].pk,
+        asks[0].pk,
+        *(g.pk for g in gives),
+    ]
+    # A learner sees a gallery only where their own work is in, and their own elsewhere.
+    assert [s["id"] for s in api("get", url, tokens["bob"]).json()["results"]] == [
+        asks[1].pk,
+        asks[0].pk,
+        *(g.pk for g in gives),
+    ]
+
+
 def test_reviews_received_never_name_the_reviewer(api, tokens, program, cohort, bob, mia, make_token):
     ask = program.modules.get(position=1)
     bobs = save(cohort, ask, bob, "Bob's action")

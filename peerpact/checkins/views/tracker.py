@@ -142,7 +142,7 @@ def _tracker(
     if filters["member"] is not None:
         members = [m for m in members if m.pk == filters["member"]]
     all_cycles = _started_cycles(circle, now)
-    table = selectors.grid(circle=circle, cycles=all_cycles, now=now, memberships=members)
+    table = selectors.grid(circle=circle, cycles=all_cycles, now=now, memberships=members, with_answers=False)
     window = _window(all_cycles, filters["from"], filters["to"], default)
     rows = []
     for row in table.rows:
