@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from peerpact.circles import access
 from peerpact.circles.models import PENDING, SEATED, Circle, Membership, MembershipStatus
@@ -12,9 +13,16 @@ from peerpact.communities.models import Community
 
 
 def _with_counts(circles: QuerySet[Circle]) -> QuerySet[Circle]:
-    return circles.annotate(
-        seated_count=Count("memberships", filter=Q(memberships__status__in=SEATED), distinct=True)
+    """Each circle's seated count, as a subquery: evaluated for the rows a page shows, after ORDER BY and
+    LIMIT, not for every circle in a GROUP BY (a join over all memberships) before paging."""
+    seated = (
+        Membership.objects.filter(circle=OuterRef("pk"), status__in=SEATED)
+        .order_by()
+        .values("circle")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
+    return circles.annotate(seated_count=Coalesce(Subquery(seated), 0))
 
 
 def circle_list_for_community(*, user: Any, community: Community) -> QuerySet[Circle]:
@@ -67,13 +75,16 @@ def circle_members(*, circle: Circle) -> dict[str, list[Membership]]:
     return grouped
 
 
-def community_circle_summaries(*, user: Any) -> QuerySet[Community]:
-    """The user's communities, each with the circles visible to them prefetched."""
-    visible = _with_counts(access.circles_visible_to(user)).order_by("name")
+def community_circle_summaries(*, user: Any) -> list[Community]:
+    """The user's communities, each with `visible_circle_count`: how many of its circles they may open.
+
+    Counted in one GROUP BY, never by reading the circles (a community may hold a thousand)."""
     from peerpact.communities.access import communities_visible_to
 
-    return (
-        communities_visible_to(user)
-        .order_by("name")
-        .prefetch_related(Prefetch("circles", queryset=visible, to_attr="visible_circles"))
+    counts = dict(
+        access.circles_visible_to(user).values_list("community_id").annotate(n=Count("id")).order_by()
     )
+    communities = list(communities_visible_to(user).order_by("name"))
+    for community in communities:
+        community.visible_circle_count = counts.get(community.pk, 0)  # type: ignore[attr-defined]
+    return communities
