@@ -8,8 +8,8 @@ answers or anonymous feedback authors.
 
 from __future__ import annotations
 
-import io
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from typing import IO, Any
 
 from django.db.models import Model
@@ -18,19 +18,48 @@ from django.utils import timezone
 from peerpact.checkins.models import Checkin, Cycle
 from peerpact.circles.models import Circle, Membership
 from peerpact.communities.models import Community, CommunityMembership
-from peerpact.goals.models import Commitment, Goal, GoalProgress, Milestone
-from peerpact.lib.datazip import bundle_write
+from peerpact.goals.models import Commitment, Goal, GoalProgress, GoalVisibility, Milestone
+from peerpact.lib.datazip import Table, bundle_write
 from peerpact.programs.models import Cohort, Enrollment, Module, Program, Submission
 
 FORMAT_VERSION = 1
+# Rows fetched per round trip (on PostgreSQL a server-side cursor): memory stays flat at any size.
+CHUNK = 500
 
 Columns = Mapping[str, str]
+Row = dict[str, Any]
 
 
-def _rows(model: type[Model], columns: Columns, **lookup: Any) -> list[dict[str, Any]]:
+def _rows(
+    model: type[Model],
+    columns: Columns,
+    transform: Callable[[Row], Row] | None = None,
+    exclude: Mapping[str, Any] | None = None,
+    **lookup: Any,
+) -> Table:
+    """The model's rows matching `lookup`, by primary key, read lazily in chunks."""
     names, paths = list(columns), list(columns.values())
-    query = model._default_manager.filter(**lookup).order_by("pk").values_list(*paths)
-    return [dict(zip(names, values, strict=True)) for values in query]
+
+    def rows() -> Iterator[Row]:
+        query = model._default_manager.filter(**lookup).exclude(**(exclude or {}))
+        for values in query.order_by("pk").values_list(*paths).iterator(chunk_size=CHUNK):
+            row = dict(zip(names, values, strict=True))
+            yield transform(row) if transform else row
+
+    return Table(columns=names, rows=rows())
+
+
+def _shared_texts_only(row: Row) -> Row:
+    """Check-in texts only where the whole circle reads them."""
+    if row["visibility"] != "circle" or row["moderation_state"] != "visible":
+        row.update(wins="", blockers="", help_request="")
+    return row
+
+
+def _no_private_title(row: Row) -> Row:
+    if row["visibility"] == GoalVisibility.PRIVATE:
+        row["title"] = ""
+    return row
 
 
 MEMBER = {"member": "membership__user__display_name", "member_email": "membership__user__email"}
@@ -38,9 +67,9 @@ CIRCLE = {"circle": "membership__circle__slug"}
 
 
 def community_export_document(*, community: Community) -> dict[str, Any]:
-    """The whole community as one JSON-able document."""
-    here = {"community": community}
-    in_circles = {"circle__community": community}
+    """The whole community as a document for lib.datazip (tables are read lazily, once)."""
+    here: dict[str, Any] = {"community": community}
+    in_circles: dict[str, Any] = {"circle__community": community}
     checkins = _rows(
         Checkin,
         {
@@ -57,11 +86,9 @@ def community_export_document(*, community: Community) -> dict[str, Any]:
             "blockers": "blockers",
             "help_request": "help_request",
         },
+        _shared_texts_only,
         membership__circle__community=community,
     )
-    for row in checkins:
-        if row["visibility"] != "circle" or row["moderation_state"] != "visible":
-            row.update(wins="", blockers="", help_request="")
     goals = _rows(
         Goal,
         {
@@ -79,12 +106,9 @@ def community_export_document(*, community: Community) -> dict[str, Any]:
             "visibility": "visibility",
             "achieved_at": "achieved_at",
         },
+        _no_private_title,
         membership__circle__community=community,
     )
-    private = {row["id"] for row in goals if row["visibility"] == "private"}
-    for row in goals:
-        if row["id"] in private:
-            row["title"] = ""
     return {
         "format": {
             "name": "peerpact-community-export",
@@ -149,15 +173,13 @@ def community_export_document(*, community: Community) -> dict[str, Any]:
         ),
         "checkins": checkins,
         "goals": goals,
-        "milestones": [
-            row
-            for row in _rows(
-                Milestone,
-                {"goal_id": "goal_id", "title": "title", "due_on": "due_on", "done_at": "done_at"},
-                goal__membership__circle__community=community,
-            )
-            if row["goal_id"] not in private
-        ],
+        # A private goal's milestones would tell what it is about: left out.
+        "milestones": _rows(
+            Milestone,
+            {"goal_id": "goal_id", "title": "title", "due_on": "due_on", "done_at": "done_at"},
+            exclude={"goal__visibility": GoalVisibility.PRIVATE},
+            goal__membership__circle__community=community,
+        ),
         "goal_progress": _rows(
             GoalProgress,
             {"goal_id": "goal_id", "cycle": "cycle__index", "value": "value", "recorded_at": "recorded_at"},
@@ -224,7 +246,13 @@ def community_export_write(target: IO[bytes], *, community: Community) -> None:
     bundle_write(target, document=community_export_document(community=community))
 
 
-def community_export_zip(*, community: Community) -> bytes:
-    buffer = io.BytesIO()
-    community_export_write(buffer, community=community)
-    return buffer.getvalue()
+def community_export_file(*, community: Community) -> IO[bytes]:
+    """The export zip in an anonymous temporary file, rewound for reading (the caller closes it)."""
+    target = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller
+    try:
+        community_export_write(target, community=community)
+    except BaseException:
+        target.close()
+        raise
+    target.seek(0)
+    return target

@@ -44,21 +44,14 @@ def export(
     *, kind: str, viewer: Any, now: datetime, community: Community, circle: Circle | None = None
 ) -> tuple[list[str], Rows]:
     """The header and rows of one export, for a circle (given) or the whole community."""
-    circles: list[Circle] = (
-        [circle]
-        if circle is not None
-        else list(
-            Circle.objects.filter(community=community).select_related("community").order_by("name", "pk")
-        )
-    )
     is_manager = community_access.is_community_manager(viewer, community)
     match kind:
         case "checkins":
-            return csv_header(), _checkins(circles, viewer, now)
+            return csv_header(), _checkins(community, circle, viewer, now)
         case "goals":
-            return _goals(circles, viewer, now, is_manager)
+            return _goals(community, circle, viewer, now, is_manager)
         case "commitments":
-            return _commitments(circles, viewer)
+            return _commitments(community, circle, viewer)
         case "reviews":
             return _reviews(community, circle, is_manager)
         case "health":
@@ -66,19 +59,53 @@ def export(
     raise ValueError(kind)
 
 
-def _checkins(circles: list[Circle], viewer: Any, now: datetime) -> Rows:
+def _circles(community: Community, circle: Circle | None) -> Iterator[Circle]:
+    """The circle, or every circle of the community by name, read in chunks (never all at once)."""
+    if circle is not None:
+        yield circle
+        return
+    for found in Circle.objects.filter(community=community).order_by("name", "pk").iterator(chunk_size=20):
+        found.community = community  # shared object: access checks reuse its caches
+        yield found
+
+
+def _checkins(community: Community, circle: Circle | None, viewer: Any, now: datetime) -> Rows:
     """The tracker's CSV, circle after circle (the same columns and rules as its download)."""
-    for circle in circles:
-        yield from circle_csv_rows(
-            circle, now=now, show_email=circle_access.can_manage_circle(viewer, circle)
-        )
+    for found in _circles(community, circle):
+        yield from circle_csv_rows(found, now=now, show_email=circle_access.can_manage_circle(viewer, found))
 
 
-def _goal_rows(circles: list[Circle]) -> QuerySet[Goal]:
+def _in_scope(community: Community, circle: Circle | None) -> dict[str, Any]:
+    """Rows of seated members of the circle, or of every circle of the community."""
+    where: dict[str, Any] = {"membership__status__in": SEATED}
+    if circle is not None:
+        where["membership__circle"] = circle
+    else:
+        where["membership__circle__community"] = community
+    return where
+
+
+class _SharedCircles:
+    """One Circle object per circle while rows come ordered by circle, so access checks reuse its
+    caches; only the current one is kept (memory stays flat for any number of circles)."""
+
+    def __init__(self, community: Community, circle: Circle | None) -> None:
+        self.community = community
+        self.current = circle
+
+    def of(self, membership: Any) -> Circle:
+        if self.current is None or self.current.pk != membership.circle_id:
+            self.current = membership.circle  # loaded with the row (select_related)
+            self.current.community = self.community
+        membership.circle = self.current
+        return self.current
+
+
+def _goal_rows(community: Community, circle: Circle | None) -> QuerySet[Goal]:
     latest = GoalProgress.objects.filter(goal=OuterRef("pk")).order_by("-cycle__index")
     return (
-        Goal.objects.filter(membership__circle__in=circles, membership__status__in=SEATED)
-        .select_related("membership__user")
+        Goal.objects.filter(**_in_scope(community, circle))
+        .select_related("membership__user", *(["membership__circle"] if circle is None else []))
         .annotate(
             latest_value=Subquery(latest.values("value")[:1]),
             latest_cycle=Subquery(latest.values("cycle__index")[:1]),
@@ -87,7 +114,9 @@ def _goal_rows(circles: list[Circle]) -> QuerySet[Goal]:
     )
 
 
-def _goals(circles: list[Circle], viewer: Any, now: datetime, is_manager: bool) -> tuple[list[str], Rows]:
+def _goals(
+    community: Community, circle: Circle | None, viewer: Any, now: datetime, is_manager: bool
+) -> tuple[list[str], Rows]:
     header = [
         _("Circle"),
         _("Member"),
@@ -106,13 +135,12 @@ def _goals(circles: list[Circle], viewer: Any, now: datetime, is_manager: bool) 
         _("Due"),
         _("Who can see it"),
     ]
-    by_pk = {c.pk: c for c in circles}
     today = timezone.localdate(now)
+    shared = _SharedCircles(community, circle)
 
     def rows() -> Rows:
-        for goal in _goal_rows(circles).iterator(chunk_size=2000):
-            circle = by_pk[goal.membership.circle_id]
-            goal.membership.circle = circle  # shared object: access checks reuse its caches
+        for goal in _goal_rows(community, circle).iterator(chunk_size=2000):
+            here = shared.of(goal.membership)
             if not goal_access.can_view_goal(viewer, goal):
                 continue
             latest = goal.latest_value  # type: ignore[attr-defined]
@@ -127,9 +155,9 @@ def _goals(circles: list[Circle], viewer: Any, now: datetime, is_manager: bool) 
                 today=today,
             )
             yield [
-                circle.name,
+                here.name,
                 goal.membership.user.name,
-                goal.membership.user.email if circle_access.can_manage_circle(viewer, circle) else "",
+                goal.membership.user.email if circle_access.can_manage_circle(viewer, here) else "",
                 goal.title,
                 goal.status,
                 standing or "",
@@ -148,7 +176,7 @@ def _goals(circles: list[Circle], viewer: Any, now: datetime, is_manager: bool) 
     return header, rows()
 
 
-def _commitments(circles: list[Circle], viewer: Any) -> tuple[list[str], Rows]:
+def _commitments(community: Community, circle: Circle | None, viewer: Any) -> tuple[list[str], Rows]:
     header = [
         _("Circle"),
         _("Member"),
@@ -161,23 +189,23 @@ def _commitments(circles: list[Circle], viewer: Any) -> tuple[list[str], Rows]:
         _("Created (UTC)"),
         _("Resolved (UTC)"),
     ]
-    by_pk = {c.pk: c for c in circles}
+    shared = _SharedCircles(community, circle)
+    related = ["membership__user", "cycle", "goal", "carried_from__cycle"]
 
     def rows() -> Rows:
         found = (
-            Commitment.objects.filter(membership__circle__in=circles, membership__status__in=SEATED)
-            .select_related("membership__user", "cycle", "goal", "carried_from__cycle")
+            Commitment.objects.filter(**_in_scope(community, circle))
+            .select_related(*related, *(["membership__circle"] if circle is None else []))
             .order_by("membership__circle_id", "cycle__index", "membership__user__display_name", "pk")
         )
         for commitment in found.iterator(chunk_size=2000):
-            circle = by_pk[commitment.membership.circle_id]
-            commitment.membership.circle = circle
+            here = shared.of(commitment.membership)
             goal = commitment.goal
             if goal is not None:
                 goal.membership = commitment.membership
             goal_title = goal.title if goal is not None and goal_access.can_view_goal(viewer, goal) else ""
             yield [
-                circle.name,
+                here.name,
                 commitment.membership.user.name,
                 commitment.cycle.index,
                 commitment.text,
@@ -228,6 +256,9 @@ def _reviews(community: Community, circle: Circle | None, is_manager: bool) -> t
             submission = assignment.submission
             enrollment = submission.enrollment
             review = getattr(assignment, "review", None)
+            # A one-to-one caches both ways (a reference cycle): unlink, so the row is freed at once
+            # rather than piling up until the cyclic GC runs.
+            assignment._state.fields_cache.pop("review", None)
             scores = [float(v) for v in (review.scores or {}).values()] if review else []
             yield [
                 submission.module.program.title,

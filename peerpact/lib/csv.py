@@ -43,6 +43,12 @@ def csv_lines(*, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Itera
         yield writer.writerow([neutralize(cell) for cell in row])
 
 
+def csv_line(row: Sequence[Cell]) -> str:
+    """One row as csv_lines() writes it (no BOM, no header)."""
+    line: str = csv.writer(_Echo()).writerow([neutralize(cell) for cell in row])
+    return line
+
+
 def csv_response(
     *, filename: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]
 ) -> StreamingHttpResponse:

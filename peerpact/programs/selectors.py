@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import batched
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from peerpact.programs import access
 from peerpact.programs.models import (
@@ -416,38 +418,153 @@ def cohort_insights(*, cohort: Cohort, now: datetime) -> Insights:
             )
         )
 
-    learners = []
-    for e in enrollments:
-        statuses: dict[int, str] = {}
-        for m in modules:
-            mine = by_module[m.pk].get(e.pk)
-            due_at = cohort.due_at(m)
-            if mine is not None:
-                statuses[m.pk] = "submitted" if mine.submitted_at <= due_at else "late"
-            else:
-                statuses[m.pk] = "missed" if due_at <= now else "open"
-        last = last_seen.get(e.pk)
-        started = now - e.enrolled_at >= INACTIVE_AFTER
-        mine_calibrated = by_learner[e.pk]
-        differences = [d for a, c in mine_calibrated for d in a.differences(c.reference_scores).values()]
-        learners.append(
-            LearnerRow(
-                enrollment=e,
-                submitted=sum(1 for v in statuses.values() if v in ("submitted", "late")),
-                missed=sum(1 for v in statuses.values() if v == "missed"),
-                reviews_done=reviews_done[e.pk],
-                reviews_received=reviews_received[e.pk],
-                last_active_at=last,
-                applied=applied[e.pk],
-                statuses=statuses,
-                inactive=started and (last is None or now - last > INACTIVE_AFTER),
-                calibration_difference=round(statistics.mean(differences), 2) if differences else None,
-                calibration_by_module={
-                    c.module_id: mean_absolute_difference([a], c.reference_scores) for a, c in mine_calibrated
-                },
-            )
+    due = {m.pk: cohort.due_at(m) for m in modules}
+    learners = [
+        _learner_row(
+            e,
+            modules=modules,
+            due=due,
+            now=now,
+            submitted_at={m.pk: mine.submitted_at for m in modules if (mine := by_module[m.pk].get(e.pk))},
+            last=last_seen.get(e.pk),
+            reviews_done=reviews_done[e.pk],
+            reviews_received=reviews_received[e.pk],
+            applied=applied[e.pk],
+            calibrated=by_learner[e.pk],
         )
+        for e in enrollments
+    ]
     return Insights(cohort=cohort, modules=figures, learners=learners, dropped=dropped)
+
+
+def _learner_row(
+    e: Enrollment,
+    *,
+    modules: list[Module],
+    due: dict[int, datetime],
+    now: datetime,
+    submitted_at: dict[int, datetime],
+    last: datetime | None,
+    reviews_done: int,
+    reviews_received: int,
+    applied: dict[int, str],
+    calibrated: list[tuple[CalibrationAttempt, Calibration]],
+) -> LearnerRow:
+    """One learner's figures from what was read about them (shared by the page and the CSV)."""
+    statuses: dict[int, str] = {}
+    for m in modules:
+        mine = submitted_at.get(m.pk)
+        if mine is not None:
+            statuses[m.pk] = "submitted" if mine <= due[m.pk] else "late"
+        else:
+            statuses[m.pk] = "missed" if due[m.pk] <= now else "open"
+    started = now - e.enrolled_at >= INACTIVE_AFTER
+    differences = [d for a, c in calibrated for d in a.differences(c.reference_scores).values()]
+    return LearnerRow(
+        enrollment=e,
+        submitted=sum(1 for v in statuses.values() if v in ("submitted", "late")),
+        missed=sum(1 for v in statuses.values() if v == "missed"),
+        reviews_done=reviews_done,
+        reviews_received=reviews_received,
+        last_active_at=last,
+        applied=applied,
+        statuses=statuses,
+        inactive=started and (last is None or now - last > INACTIVE_AFTER),
+        calibration_difference=round(statistics.mean(differences), 2) if differences else None,
+        calibration_by_module={
+            c.module_id: mean_absolute_difference([a], c.reference_scores) for a, c in calibrated
+        },
+    )
+
+
+# Learner x module rows per batch of the streamed CSV: memory stays flat, queries grow per batch only.
+CSV_BATCH_ROWS = 2000
+
+
+def cohort_learners_streamed(
+    *, cohort: Cohort, now: datetime, modules: list[Module], batch_rows: int | None = None
+) -> Iterator[tuple[LearnerRow, set[int]]]:
+    """cohort_insights()'s learners, the same figures and order, with the modules each has viewed;
+    read in batches of learners (about `batch_rows` learner x module rows, six queries each)."""
+    due = {m.pk: cohort.due_at(m) for m in modules}
+    calibrations = {c.pk: c for c in Calibration.objects.filter(cohort=cohort)}
+    size = max(1, (batch_rows or CSV_BATCH_ROWS) // max(1, len(modules)))
+    enrollments = (
+        cohort.enrollments.exclude(state="dropped")
+        .select_related("user", "circle")
+        .order_by("user__display_name", "pk")
+        .iterator(chunk_size=size)  # no more learners fetched than one batch holds
+    )
+    for batch in batched(enrollments, size):
+        yield from _learner_batch(cohort, list(batch), modules, due, now, calibrations)
+
+
+def _learner_batch(
+    cohort: Cohort,
+    enrollments: list[Enrollment],
+    modules: list[Module],
+    due: dict[int, datetime],
+    now: datetime,
+    calibrations: dict[int, Calibration],
+) -> Iterator[tuple[LearnerRow, set[int]]]:
+    ids = [e.pk for e in enrollments]
+    by_user = {e.user_id: e.pk for e in enrollments}
+    last_seen: dict[int, datetime] = {}
+
+    def seen(enrollment_id: int, at: datetime | None) -> None:
+        if at is not None and (enrollment_id not in last_seen or at > last_seen[enrollment_id]):
+            last_seen[enrollment_id] = at
+
+    viewed: dict[int, set[int]] = defaultdict(set)
+    for enrollment_id, module_id, at in ModuleView.objects.filter(enrollment_id__in=ids).values_list(
+        "enrollment_id", "module_id", "first_viewed_at"
+    ):
+        viewed[enrollment_id].add(module_id)
+        seen(enrollment_id, at)
+    submitted_at: dict[int, dict[int, datetime]] = defaultdict(dict)
+    submissions = Submission.objects.filter(enrollment_id__in=ids)
+    for enrollment_id, module_id, sent_at, updated_at in submissions.values_list(
+        "enrollment_id", "module_id", "submitted_at", "updated_at"
+    ):
+        submitted_at[enrollment_id][module_id] = sent_at
+        seen(enrollment_id, updated_at)
+    done = ReviewAssignment.objects.live().filter(completed_at__isnull=False)
+    reviews_done: dict[int, int] = defaultdict(int)
+    for reviewer_id, completed_at in done.filter(
+        submission__enrollment__cohort=cohort, reviewer_id__in=list(by_user)
+    ).values_list("reviewer_id", "completed_at"):
+        reviews_done[by_user[reviewer_id]] += 1
+        seen(by_user[reviewer_id], completed_at)
+    reviews_received: dict[int, int] = dict(
+        done.filter(submission__enrollment_id__in=ids)
+        .values("submission__enrollment_id")
+        .annotate(n=Count("pk"))
+        .values_list("submission__enrollment_id", "n")
+    )
+    applied: dict[int, dict[int, str]] = defaultdict(dict)
+    for enrollment_id, module_id, answer, answered_at in FollowUp.objects.filter(
+        enrollment_id__in=ids, answered_at__isnull=False
+    ).values_list("enrollment_id", "module_id", "applied", "answered_at"):
+        applied[enrollment_id][module_id] = answer
+        seen(enrollment_id, answered_at)
+    calibrated: dict[int, list[tuple[CalibrationAttempt, Calibration]]] = defaultdict(list)
+    for attempt in CalibrationAttempt.objects.filter(calibration__cohort=cohort, enrollment_id__in=ids):
+        calibrated[attempt.enrollment_id].append((attempt, calibrations[attempt.calibration_id]))
+        seen(attempt.enrollment_id, attempt.submitted_at)
+    for e in enrollments:
+        row = _learner_row(
+            e,
+            modules=modules,
+            due=due,
+            now=now,
+            submitted_at=submitted_at[e.pk],
+            last=last_seen.get(e.pk),
+            reviews_done=reviews_done[e.pk],
+            reviews_received=reviews_received.get(e.pk, 0),
+            applied=applied[e.pk],
+            calibrated=calibrated[e.pk],
+        )
+        yield row, viewed[e.pk]
 
 
 def calibration_state(calibration: Calibration | None) -> str:

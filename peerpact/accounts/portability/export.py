@@ -7,18 +7,23 @@ name someone who chose to stay anonymous (anonymous feedback); what they wrote i
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable, Mapping
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import IO, Any
 
 from django.utils import timezone
 
 from peerpact.accounts.models import User
 from peerpact.accounts.portability import model_or_none
-from peerpact.lib.datazip import bundle_write
+from peerpact.lib.datazip import File, Table, bundle_write
 
 FORMAT_VERSION = 1
+# Rows fetched per round trip (on PostgreSQL a server-side cursor): memory stays flat at any size.
+CHUNK = 500
+# Sections that stay a list: their rows change shape on the way into the zip (see _attachment_files).
+LISTED = ("program_attachments",)
 
 
 @dataclass(frozen=True)
@@ -442,11 +447,6 @@ SECTIONS: tuple[Section, ...] = (
             "revoked_at": "revoked_at",
         },
     ),
-)
-
-
-def _mask(url: str) -> str:
-    from peerpact.notifications.chat import url_mask  # notifications is importable from any app
     Section(
         "signed_in_sessions",
         "accounts.UserSession",
@@ -458,24 +458,34 @@ def _mask(url: str) -> str:
             "last_seen_at": "last_seen_at",
         },  # never the session key
     ),
+)
+
+
+def _mask(url: str) -> str:
+    from peerpact.notifications.chat import url_mask  # notifications is importable from any app
 
     return url_mask(url)
 
 
-def section_rows(section: Section, user: User) -> list[dict[str, Any]] | None:
-    """The person's rows of one section, or None when its app is not installed."""
+def section_rows(section: Section, user: User) -> Table | None:
+    """The person's rows of one section, read lazily, or None when its app is not installed."""
     model = model_or_none(section.label)
     if model is None:
         return None
     paths = list(section.columns.values())
     names = list(section.columns)
     query = model._default_manager.filter(**{section.owner: user}, **section.filters).order_by("pk")
-    rows = [dict(zip(names, values, strict=True)) for values in query.values_list(*paths)]
-    return [section.transform(row) for row in rows] if section.transform else rows
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for values in query.values_list(*paths).iterator(chunk_size=CHUNK):
+            row = dict(zip(names, values, strict=True))
+            yield section.transform(row) if section.transform else row
+
+    return Table(columns=names, rows=rows())
 
 
 def member_export_document(*, user: User) -> dict[str, Any]:
-    """The whole export as one JSON-able document."""
+    """The whole export as a document for lib.datazip (tables are read lazily, once)."""
     document: dict[str, Any] = {
         "format": {
             "name": "peerpact-member-export",
@@ -495,33 +505,43 @@ def member_export_document(*, user: User) -> dict[str, Any]:
     for section in SECTIONS:
         rows = section_rows(section, user)
         if rows is not None:
-            document[section.name] = rows
+            document[section.name] = list(rows.rows) if section.name in LISTED else rows
     return document
 
 
-def _attachment_files(document: dict[str, Any]) -> dict[str, bytes]:
-    """Uploaded files of the person's submissions, under attachments/ (a missing file is skipped)."""
+def _attachment_files(document: dict[str, Any]) -> dict[str, File]:
+    """Uploaded files of the person's submissions, under attachments/ (a missing file is skipped).
+    Each is copied into the zip in chunks, never held in memory whole."""
     from django.core.files.storage import default_storage
 
-    files: dict[str, bytes] = {}
+    files: dict[str, File] = {}
     for row in document.get("program_attachments", []):
         name = row.pop("file")
         if not name:
             continue
         path = f"attachments/{row['submission_id']}/{row['name'] or name.rsplit('/', 1)[-1]}"
         try:
-            with default_storage.open(name, "rb") as handle:
-                files[path] = handle.read()
+            default_storage.open(name, "rb").close()  # readable now: listed (opened again to copy)
         except OSError:
             continue
+        files[path] = partial(default_storage.open, name, "rb")
         row["file_in_zip"] = path
     return files
 
 
-def member_export_zip(*, user: User) -> bytes:
-    """The zip a member downloads: data.json, one CSV per section, their uploaded files."""
+def member_export_write(target: IO[bytes], *, user: User) -> None:
+    """Write the zip a member downloads: data.json, one CSV per section, their uploaded files."""
     document = member_export_document(user=user)
-    files = _attachment_files(document)
-    buffer = io.BytesIO()
-    bundle_write(buffer, document=document, files=files)
-    return buffer.getvalue()
+    bundle_write(target, document=document, files=_attachment_files(document))
+
+
+def member_export_file(*, user: User) -> IO[bytes]:
+    """The member's zip in an anonymous temporary file, rewound for reading (the caller closes it)."""
+    target = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller
+    try:
+        member_export_write(target, user=user)
+    except BaseException:
+        target.close()
+        raise
+    target.seek(0)
+    return target

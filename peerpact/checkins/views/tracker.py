@@ -6,6 +6,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import batched
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,6 +35,9 @@ DEFAULT_COLUMNS = 12
 # Cycles read for streaks, so "current" and "longest" cover the whole history, not just the
 # columns shown. The grid costs the same few queries for any number; this only bounds memory.
 HISTORY_LIMIT = 1000
+# Cells (member x cycle) the CSV reads at a time: a full circle (20 members x 1,000 cycles) is read one
+# member per batch (a short history: several), four queries each, and never held whole.
+CSV_BATCH_CELLS = 1000
 # Whose history may be opened: people seated now, and former members who once were.
 HISTORY_STATUSES = (*SEATED, MembershipStatus.LEFT, MembershipStatus.REMOVED)
 
@@ -194,13 +198,12 @@ def tracker_csv(request: AuthedRequest, community: str, circle: str) -> HttpResp
             content_type="text/plain; charset=utf-8",
         )
     filters = form.filters()
-    table = _tracker(found, members, {**filters, "state": None}, now, default=None)
+    show_email = circle_access.can_manage_circle(request.user, found)
     header = csv_header()
-    rows = _csv_rows(
-        found,
-        table,
-        show_email=circle_access.can_manage_circle(request.user, found),
-        only_state=filters["state"],
+    rows = (
+        line
+        for table in _csv_tables(found, members, filters, now)
+        for line in _csv_rows(found, table, show_email=show_email, only_state=filters["state"])
     )
     filename = f"{found.slug}-tracker-{timezone.localdate(now).isoformat()}.csv"
     return csv_response(filename=filename, header=header, rows=rows)
@@ -227,8 +230,27 @@ def circle_csv_rows(circle: Circle, *, now: datetime, show_email: bool) -> Itera
     exports reuse this for whole communities)."""
     members = selectors.seated_members(circle=circle)
     filters = {"member": None, "from": None, "to": None, "state": None}
-    table = _tracker(circle, members, filters, now, default=None)
-    return _csv_rows(circle, table, show_email=show_email, only_state=None)
+    for table in _csv_tables(circle, members, filters, now):
+        yield from _csv_rows(circle, table, show_email=show_email, only_state=None)
+
+
+def _csv_tables(
+    circle: Circle, members: list[Membership], filters: dict[str, Any], now: datetime
+) -> Iterator[Tracker]:
+    """The tracker over every started cycle (or the asked range), a few members at a time. The state
+    filter is left to _csv_rows: a member's streak counts every cycle, shown or not."""
+    if filters["member"] is not None:
+        members = [m for m in members if m.pk == filters["member"]]
+    all_cycles = _started_cycles(circle, now)
+    window = _window(all_cycles, filters["from"], filters["to"], None)
+    for batch in batched(members, max(1, CSV_BATCH_CELLS // max(1, len(all_cycles)))):
+        table = selectors.grid(
+            circle=circle, cycles=all_cycles, now=now, memberships=list(batch), with_answers=False
+        )
+        rows = [
+            TrackerRow(membership=row.membership, cells=row.cells[window], history=row) for row in table.rows
+        ]
+        yield Tracker(cycles=all_cycles[window], rows=rows, all_cycles=all_cycles, window=window)
 
 
 def _iso(moment: datetime, zone: ZoneInfo) -> str:
