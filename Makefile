@@ -8,7 +8,7 @@ export UV_COMPILE_BYTECODE := 1
 export UV_NO_PROGRESS := 1
 PY := $(UV) run --locked --no-sync python
 
-.PHONY: help install run web worker seed migrate migrations test test-sqlite test-postgres check lint fmt typecheck audit soak clean
+.PHONY: help install run web worker seed migrate migrations test test-sqlite test-postgres check lint fmt typecheck audit bench soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ typecheck: install ## mypy with django-stubs
 
 audit: install ## Audit the locked dependencies for known vulnerabilities (pip-audit; needs network)
 	@$(PY) scripts/audit.py
+
+bench: install ## The benchmark suite (minutes; starts PostgreSQL); writes docs/performance.md. ARGS="--smoke" for the tiny run
+	@scripts/bench.sh $(ARGS)
 
 soak: install ## Long fault and fuzz runs (worker kills, PostgreSQL restart, fuzzing); prints the figures
 	@scripts/soak.sh $(ARGS)

@@ -39,5 +39,6 @@ urlpatterns = [
     path("invite/<str:token>/", circle_views.invitation_accept, name="invitation-accept"),
     path("api/v1/", include("peerpact.api.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/live", views.liveness, name="liveness"),
     path("admin/", admin.site.urls),
 ]

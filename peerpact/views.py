@@ -14,6 +14,16 @@ WORKER_SILENT_AFTER = timedelta(minutes=2)
 
 
 @never_cache
+def liveness(request: HttpRequest) -> HttpResponse:
+    """Answers as long as the process serves requests; touches nothing else (no database, no templates).
+
+    The liveness probe for process supervisors, and the "hello world" floor every page is measured
+    against in bench/ (it passes through the whole middleware stack, like every page).
+    """
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness, database reachability, and the worker's pulse and backlog, for probes and dashboards.
 

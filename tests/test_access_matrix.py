@@ -77,6 +77,7 @@ SECRETS = ("Northwind", "Weekly Wins")  # names a 404 page must never show
 GET_ONLY = {
     "home",
     "healthz",
+    "liveness",
     "communities:detail",
     "communities:members",
     "circles:detail",
@@ -421,6 +422,7 @@ ROWS = [
     #     route                              target        anon  erin carol dave bob alice otto olivia
     get("home",                              "-",          "200   200 200 200 200 200 200 200"),
     get("healthz",                           "-",          "200   200 200 200 200 200 200 200"),
+    get("liveness",                          "-",          "200   200 200 200 200 200 200 200"),
     # allauth's login page through our view (429 when failed logins are limited); signed-in people go home.
     get("account_login",                     "-",          "200   302 302 302 302 302 302 302"),
     post("account_login",                    "-",          "200   302 302 302 302 302 302 302", NO_LOGIN),
