@@ -27,7 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from bench.machine import describe
 from bench.pages import manifest_for
-from bench.server import ROOT, production_env
+from bench.server import ROOT, collectstatic, production_env
 
 OUT = ROOT / "var" / "bench"
 DOC = ROOT / "docs" / "performance.md"
@@ -69,6 +69,7 @@ def ensure_data(database: str, size: str, *, fresh: bool) -> None:
         return
     print(f"  generating {size} data in {database_label(database)} …", flush=True)
     started = time.monotonic()
+    collectstatic(production_env(database))  # the generator's page check renders with production settings
     manifest.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [sys.executable, "-m", "bench.generate", "--size", size, "--fresh", "--manifest", str(manifest)],
