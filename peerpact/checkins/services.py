@@ -19,6 +19,7 @@ from peerpact.checkins.models import Blackout, CalendarFeed, Checkin, Cycle, Pau
 from peerpact.circles.models import Circle, Membership, MembershipStatus
 from peerpact.goals import services as goal_services
 from peerpact.goals.models import Commitment, CommitmentStatus, Goal, GoalStatus
+from peerpact.lib.text import refuse_nul
 from peerpact.notifications import events
 
 # A first deadline closer than this to the moment the schedule is set is skipped: nobody should
@@ -399,6 +400,7 @@ class CheckinAnswers:
 def checkin_save_draft(*, membership: Membership, cycle: Cycle, actor: Any, data: dict[str, Any]) -> Checkin:
     """Keep what the member has typed so far; nothing is shared until they submit."""
     _check_can_write(actor, membership, cycle, timezone.now())
+    refuse_nul(draft=data)
     checkin, _created = Checkin.objects.get_or_create(membership=membership, cycle=cycle)
     checkin.draft = {k: v for k, v in data.items() if k not in {"csrfmiddlewaretoken", "version"}}
     checkin.draft_saved_at = timezone.now()
@@ -430,6 +432,7 @@ def checkin_submit(
     """
     now = now or timezone.now()
     _check_can_write(actor, membership, cycle, now)
+    refuse_nul(wins=answers.wins, blockers=answers.blockers, help_request=answers.help_request)
     with transaction.atomic():
         checkin, _created = Checkin.objects.select_for_update().get_or_create(
             membership=membership, cycle=cycle

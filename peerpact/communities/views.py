@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -28,7 +27,7 @@ from peerpact.communities.forms import (
 from peerpact.communities.models import Community, CommunityInvitation, CommunityMembership, InvitationKind
 from peerpact.lib.forms import add_service_errors
 from peerpact.lib.htmx import is_htmx
-from peerpact.lib.views import forbidden
+from peerpact.lib.views import forbidden, local_path
 from peerpact.notifications.services import absolute_url
 
 
@@ -123,10 +122,8 @@ def community_mfa_required(request: AuthedRequest, slug: str) -> HttpResponse:
     """Where a member without a second factor lands in a community that requires one (the middleware
     sends them here): why, how to set it up, and the way back to the page they wanted."""
     community = community_for(request, slug)
-    wanted = request.GET.get("next", "")
-    safe = url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()})
-    if not safe or not wanted.startswith("/"):
-        wanted = reverse("communities:detail", kwargs={"slug": community.slug})
+    home = reverse("communities:detail", args=[community.slug])
+    wanted = local_path(request, request.GET.get("next", ""), home)
     return render(
         request,
         "communities/mfa_required.html",

@@ -30,6 +30,7 @@ from peerpact.feedback.models import (
     Reaction,
 )
 from peerpact.feedback.selectors import KudosSubject
+from peerpact.lib.text import refuse_nul
 from peerpact.notifications import events
 
 # A comment identical to one the same person posted on the same check-in this recently is a double
@@ -91,6 +92,7 @@ def _record(
 
 def _clean_text(value: str, *, field: str, limit: int, required: bool = True) -> str:
     text = (value or "").strip()
+    refuse_nul(**{field: text})
     if required and not text:
         raise ValidationError({field: _("Write something first.")})
     if len(text) > limit:

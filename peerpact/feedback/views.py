@@ -14,7 +14,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -28,7 +27,7 @@ from peerpact.feedback.forms import CommentForm, FeedbackForm, HelpOfferForm, Ku
 from peerpact.feedback.models import Comment, Feedback, KudosTarget
 from peerpact.lib.forms import add_service_errors
 from peerpact.lib.htmx import is_htmx
-from peerpact.lib.views import forbidden
+from peerpact.lib.views import forbidden, local_path
 
 WINS_PER_PAGE = 20
 SECTIONS = {
@@ -237,10 +236,7 @@ def feedback_helpful(request: AuthedRequest, community: str, circle: str, feedba
 
 
 def _safe_next(request: AuthedRequest, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
+    return local_path(request, request.POST.get("next", ""), fallback)
 
 
 @login_required

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from peerpact.circles.models import Membership
 from peerpact.goals import access
 from peerpact.goals.models import Commitment, CommitmentStatus, Goal, GoalProgress, GoalStatus, Milestone
+from peerpact.lib.text import refuse_nul
 from peerpact.notifications import events
 
 GOAL_FIELDS = (
@@ -109,6 +110,7 @@ def commitment_add(
     """Promise something for the deadline of `cycle`."""
     if goal is not None and goal.membership_id != membership.pk:
         raise ValidationError(_("A commitment can only be tied to one of your own goals."))
+    refuse_nul(text=text)
     commitment = Commitment(
         membership=membership,
         cycle=cycle,
@@ -131,6 +133,7 @@ def commitment_resolve(*, commitment: Commitment, status: str, note: str, at: da
         CommitmentStatus.OPEN,
     ):
         raise ValidationError(_("Unknown commitment status."))
+    refuse_nul(note=note)
     commitment.status = status
     commitment.note = note.strip()[:500]
     commitment.resolved_at = None if status == CommitmentStatus.OPEN else at

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 from peerpact.accounts.http import AuthedRequest
 from peerpact.lib.forms import add_service_errors
 from peerpact.lib.htmx import is_htmx
+from peerpact.lib.views import local_path
 from peerpact.notifications import selectors, services
 from peerpact.notifications.forms import ChatTargetForm, PreferenceForm
 from peerpact.notifications.models import Channel, ChatTarget, Message, MessageState
@@ -60,9 +60,7 @@ def open_notice(request: AuthedRequest, message_id: int) -> HttpResponse:
         Message, pk=message_id, recipient=request.user, channel=Channel.INAPP, state=MessageState.SENT
     )
     services.inbox_mark_read(user=request.user, message_id=message.pk)
-    if message.url and url_has_allowed_host_and_scheme(message.url, allowed_hosts={request.get_host()}):
-        return redirect(message.url)
-    return redirect("notifications:center")
+    return redirect(local_path(request, message.url, reverse("notifications:center")))
 
 
 @login_required

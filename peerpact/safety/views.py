@@ -10,7 +10,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -23,7 +22,7 @@ from peerpact.communities.views import community_for
 from peerpact.lib.forms import add_service_errors
 from peerpact.lib.htmx import is_htmx
 from peerpact.lib.markdown import render_markdown
-from peerpact.lib.views import forbidden
+from peerpact.lib.views import forbidden, local_path
 from peerpact.safety import access, selectors, services
 from peerpact.safety.forms import (
     BlockForm,
@@ -38,10 +37,7 @@ from peerpact.safety.models import Block, Report
 
 
 def _next_or(request: AuthedRequest, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
+    return local_path(request, request.POST.get("next", ""), fallback)
 
 
 # --- Reporting ----------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The formation app's intake fixtures, shared with these cross-app tests."""
+"""The formation app's intake and the programs app's cohort fixtures, shared with these cross-app tests."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import pytest
 
 from peerpact.formation.tests.conftest import intake, open_intake  # noqa: F401
+from peerpact.programs.tests.conftest import cohort, module, program  # noqa: F401
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

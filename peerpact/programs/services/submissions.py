@@ -11,10 +11,12 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from peerpact.lib.text import refuse_nul
 from peerpact.programs import access, uploads
 from peerpact.programs.models import Attachment, Cohort, Highlight, Module, ReviewAssignment, Submission
 
 MAX_LINKS = 10
+MAX_LINK_LENGTH = 500
 
 
 def reviews_started(submission: Submission) -> bool:
@@ -38,8 +40,15 @@ def clean_links(links: Iterable[str]) -> list[str]:
             raise ValidationError(
                 {"links": _("“%(link)s” is not a web address (http or https).") % {"link": link[:80]}}
             ) from exc
+        if len(link) > MAX_LINK_LENGTH:  # refused, never cut: a shortened link leads elsewhere
+            raise ValidationError(
+                {
+                    "links": _("Keep each web address to %(max)d characters at most (“%(link)s…” has %(n)d).")
+                    % {"max": MAX_LINK_LENGTH, "link": link[:80], "n": len(link)}
+                }
+            )
         if link not in cleaned:
-            cleaned.append(link[:500])
+            cleaned.append(link)
     if len(cleaned) > MAX_LINKS:
         raise ValidationError({"links": _("At most %(max)d links, please.") % {"max": MAX_LINKS}})
     return cleaned
@@ -65,6 +74,7 @@ def submission_save(
     text = text.strip()
     if not text:
         raise ValidationError({"text": _("Say what you did, even briefly.")})
+    refuse_nul(text=text, links=list(links))
     cleaned_links = clean_links(links)
     errors: list[ValidationError] = []
     file_types = []

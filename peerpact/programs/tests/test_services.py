@@ -174,3 +174,13 @@ def test_levels_are_stored_lowest_first(module, olivia):
         module=module, actor=olivia, name="Order", levels=list(reversed(LEVELS))
     )
     assert criterion.scores == [1, 2, 3]
+
+
+def test_a_too_long_link_is_refused_never_cut_short(cohort, module, bob):
+    # Found by the form fuzzing: links over 500 characters used to be saved cut at 500, leading elsewhere.
+    long_link = "https://example.com/" + "a" * 481
+    with pytest.raises(ValidationError) as refused:
+        submit(cohort, module, bob, links=[long_link])
+    assert "500 characters" in str(refused.value)
+    kept = "https://example.com/" + "a" * 480
+    assert submit(cohort, module, bob, links=[kept]).links == [kept]
