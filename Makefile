@@ -8,7 +8,7 @@ export UV_COMPILE_BYTECODE := 1
 export UV_NO_PROGRESS := 1
 PY := $(UV) run --locked --no-sync python
 
-.PHONY: help install run web worker seed migrate migrations test test-sqlite test-postgres check lint fmt typecheck audit bench soak clean
+.PHONY: help install run web worker seed migrate messages migrations test test-sqlite test-postgres check lint fmt typecheck audit bench soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -27,6 +27,10 @@ worker: install ## Start only the background worker
 
 migrate: install ## Apply database migrations
 	@DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
+
+messages: install ## Extract new or changed strings into locale/*/django.po (then translate them; install compiles)
+	@DEBUG=true $(PY) manage.py makemessages --locale es --locale hi --locale ar
+	@scripts/bootstrap.sh
 
 migrations: install ## Create migrations for model changes
 	@DEBUG=true $(PY) manage.py makemigrations

@@ -58,8 +58,14 @@ def _test_media_removed() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_quiet(settings: Any) -> None:
+def _fast_and_quiet(settings: Any) -> Iterator[None]:
     settings.SITE_URL = "http://testserver"
+    yield
+    # A request in another language leaves it active in this thread (LocaleMiddleware activates it for
+    # each request and never resets it); the next test starts in English, as a fresh request would.
+    from django.utils import translation
+
+    translation.deactivate()
 
 
 @pytest.fixture

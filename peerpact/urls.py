@@ -36,6 +36,7 @@ urlpatterns = [
     path("apply/", include("peerpact.formation.apply_urls")),
     path("calendar/", include("peerpact.checkins.feed_urls")),
     path("notifications/", include("peerpact.notifications.urls")),
+    path("language/", account_views.language, name="language"),
     path("invite/<str:token>/", circle_views.invitation_accept, name="invitation-accept"),
     path("api/v1/", include("peerpact.api.urls")),
     path("healthz", views.healthz, name="healthz"),

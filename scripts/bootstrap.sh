@@ -15,6 +15,25 @@ if ! .tools/bin/uv python find "$want" >/dev/null 2>&1; then
   echo "       Install it (e.g. 'pyenv install $want') and run this again." >&2
   exit 1
 fi
+# Translations: compile each locale/<lang>/LC_MESSAGES/*.po into its .mo (not committed) when it changed.
+stale=()
+for po in locale/*/LC_MESSAGES/*.po; do
+  [ -e "$po" ] && ! [ "${po%.po}.mo" -nt "$po" ] && stale+=("$po")
+done
+if [ ${#stale[@]} -gt 0 ]; then
+  if ! command -v msgfmt >/dev/null 2>&1; then
+    # shellcheck source=scripts/lib.sh
+    source scripts/lib.sh
+    echo "==> Installing gettext (Debian package) to compile the translations"
+    apt_install gettext || true
+  fi
+  if ! command -v msgfmt >/dev/null 2>&1; then
+    echo "ERROR: msgfmt (GNU gettext) is needed to compile the translations: install the 'gettext' package." >&2
+    exit 1
+  fi
+  echo "==> Compiling ${#stale[@]} translation catalog(s)"
+  for po in "${stale[@]}"; do msgfmt --check --output-file="${po%.po}.mo" "$po"; done
+fi
 # Fast path: nothing to do when the venv already matches the lock file.
 if [ -f .venv/.synced ] && [ .venv/.synced -nt uv.lock ] && [ .venv/.synced -nt pyproject.toml ]; then
   exit 0

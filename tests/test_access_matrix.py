@@ -255,6 +255,10 @@ PROFILE = Effect(
     lambda w: User.objects.filter(display_name="Renamed").count(),
     LOGGED_IN,
 )
+# The footer's language switcher is for everyone; signed-in people keep the choice on their profile.
+LANGUAGE = Effect(
+    {"language": "es", "next": "/"}, lambda w: User.objects.filter(language="es").count(), LOGGED_IN
+)
 # An incomplete form: nobody is signed in, and no failed attempt is counted against the address.
 NO_LOGIN = Effect(
     {"login": "nobody@example.com"}, lambda w: User.objects.filter(last_login__isnull=False).count()
@@ -428,6 +432,8 @@ ROWS = [
     post("account_login",                    "-",          "200   302 302 302 302 302 302 302", NO_LOGIN),
     get("accounts:profile",                  "-",          "login 200 200 200 200 200 200 200"),
     post("accounts:profile",                 "-",          "login 302 302 302 302 302 302 302", PROFILE),
+    get("language",                          "-",          "405   405 405 405 405 405 405 405"),
+    post("language",                         "-",          "302   302 302 302 302 302 302 302", LANGUAGE),
     get("invitation-accept",                 "token",      "200   200 200 200 200 200 200 200"),
     post("invitation-accept",                "token",      "200   302 302 302 302 302 302 302", REDEEM),
     get("invitation-accept[unknown]",        "bad-token",  "404   404 404 404 404 404 404 404"),

@@ -3,7 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.http import HttpRequest
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
@@ -26,8 +28,6 @@ class AccountAdapter(DefaultAccountAdapter):
         return self._pending_next(request) or str(super().get_signup_redirect_url(request))
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
-        from django.conf import settings
-
         context.setdefault("site_url", settings.SITE_URL)
         super().send_mail(template_prefix, email, context)
 
@@ -37,6 +37,10 @@ class AccountAdapter(DefaultAccountAdapter):
         user.display_name = data.get("display_name", "") or ""
         tz = data.get("timezone") or "UTC"
         user.timezone = tz
+        # The language they signed up in is their language from now on (emails and notifications are
+        # written in it); the profile or the footer's switcher changes it.
+        active = translation.get_language() or ""
+        user.language = active if active in dict(settings.LANGUAGES) else ""
         if commit:
             user.save()
         return user

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from peerpact.accounts.models import User
@@ -74,3 +75,10 @@ class PasswordConfirmForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("That is not your password."))
         return password
+
+
+class LanguageForm(forms.Form):
+    """The footer's language switcher: which language, and the page to come back to."""
+
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    next = forms.CharField(required=False, max_length=2000)

@@ -28,6 +28,14 @@ def user_update_profile(
     return user
 
 
+def user_set_language(*, user: User, language: str) -> User:
+    """Remember the language a person picked (the footer's switcher): it now beats their browser's."""
+    user.language = language
+    user.full_clean(exclude=[f.name for f in User._meta.fields if f.name != "language"])
+    user.save(update_fields=["language"])
+    return user
+
+
 # --- Signed-in sessions (UserSession) ----------------------------------------------------------------
 
 SESSION_TOUCH_EVERY = timedelta(minutes=5)  # how stale "last seen" may get, to spare a write per request

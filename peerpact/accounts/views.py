@@ -3,11 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account import views as allauth_views
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,11 +17,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from peerpact.accounts import services
-from peerpact.accounts.forms import AccountDeleteForm, PasswordConfirmForm, ProfileForm
+from peerpact.accounts.forms import AccountDeleteForm, LanguageForm, PasswordConfirmForm, ProfileForm
 from peerpact.accounts.http import AuthedRequest
 from peerpact.accounts.models import User, UserSession
 from peerpact.accounts.portability import erase, export
 from peerpact.lib.forms import add_service_errors
+from peerpact.lib.views import local_path
 
 
 class LoginView(allauth_views.LoginView):
@@ -129,3 +131,28 @@ def sessions_revoke_others(request: AuthedRequest) -> HttpResponse:
         % {"count": ended},
     )
     return redirect(f"{reverse('accounts:profile')}#sessions")
+
+
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    """The footer's language switcher, for everyone: a cookie for this browser and, when signed in, the
+    profile's language too, so emails and other devices follow. Back to the page it was used on."""
+    form = LanguageForm(request.POST)
+    if not form.is_valid():
+        return render(request, "400.html", {"reason": _("That language is not available.")}, status=400)
+    code = form.cleaned_data["language"]
+    back = local_path(request, form.cleaned_data["next"], reverse("home"))
+    if request.user.is_authenticated:
+        services.user_set_language(user=User.objects.get(pk=request.user.pk), language=code)
+    response = redirect(back)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite="Lax",
+    )
+    return response

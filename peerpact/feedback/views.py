@@ -269,6 +269,7 @@ def kudos_toggle(
             "community": found.community,
             "circle": found,
             "swapped": True,
+            "toggled": form.cleaned_data["reaction"],  # the button that keeps focus after the swap
             "status_text": _("Kudos given.") if given else _("Kudos taken back."),
             **pages.kudos_context(
                 kind=kind, target_id=target_id, kudos=counts, can_kudos=True, next_url=next_url
@@ -315,7 +316,8 @@ def help_offer(request: AuthedRequest, community: str, circle: str, checkin_id: 
                     return render(
                         request,
                         "feedback/partials/_help_requests.html",
-                        {**context, "status_text": text, "swapped": True},
+                        # offered_id: the row whose "You offered to help" takes focus after the swap.
+                        {**context, "status_text": text, "swapped": True, "offered_id": checkin.pk},
                     )
                 messages.success(request, text)
                 return redirect(_help_back(request, found, checkin))

@@ -38,6 +38,7 @@
     init(event.target);
     // Move focus to a swapped-in element that asks for it, so keyboard and screen reader users follow.
     var target = event.target.querySelector("[data-focus-after-swap]") || (event.target.matches && event.target.matches("[data-focus-after-swap]") ? event.target : null);
-    if (target) { target.setAttribute("tabindex", "-1"); target.focus(); }
+    // Only make it focusable when it is not already: tabindex="-1" on a button would drop it from the tab order.
+    if (target) { if (target.tabIndex < 0 && !target.hasAttribute("tabindex")) { target.setAttribute("tabindex", "-1"); } target.focus(); }
   });
 })();
