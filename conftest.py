@@ -28,7 +28,13 @@ CHROMIUM_ARGS = [
 PASSWORD = "correct horse battery staple"
 
 
+# The longest tests (about a minute each) run first, so pytest-xdist spreads them over its workers
+# instead of leaving one worker a tail of them at the end of the run.
+LONGEST_FIRST = ("tests/browser/test_every_page.py",)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(LONGEST_FIRST))  # stable: otherwise as collected
     if os.environ.get("PEERPACT_SKIP_BROWSER") and os.environ.get("CI") != "true":
         skip = pytest.mark.skip(reason="Chromium is not installed (PEERPACT_SKIP_BROWSER)")
         for item in items:
