@@ -1,7 +1,7 @@
 """Every user-facing string is marked for translation, and every catalog is current and complete.
 
-- Templates: the text and the human-read attributes (title, alt, placeholder, aria-label…) of every
-  template, outside {% translate %} and {% blocktranslate %}, hold no words.
+- Templates: the text of every template and its human-read attributes (title, alt, placeholder,
+  aria-label and the like), outside {% translate %} and {% blocktranslate %}, hold no words.
 - Python: messages, validation errors and form and model labels are never bare literals.
 - Catalogs: `manage.py makemessages` run now finds exactly the msgids committed in locale/, and each
   language translates all of them, with no fuzzy entries, and passes `msgfmt --check` (placeholders

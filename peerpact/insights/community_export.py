@@ -8,7 +8,6 @@ answers or anonymous feedback authors.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from typing import IO, Any
 
@@ -19,7 +18,7 @@ from peerpact.checkins.models import Checkin, Cycle
 from peerpact.circles.models import Circle, Membership
 from peerpact.communities.models import Community, CommunityMembership
 from peerpact.goals.models import Commitment, Goal, GoalProgress, GoalVisibility, Milestone
-from peerpact.lib.datazip import Table, bundle_write
+from peerpact.lib.datazip import Table, bundle_file, bundle_write
 from peerpact.programs.models import Cohort, Enrollment, Module, Program, Submission
 
 FORMAT_VERSION = 1
@@ -248,11 +247,4 @@ def community_export_write(target: IO[bytes], *, community: Community) -> None:
 
 def community_export_file(*, community: Community) -> IO[bytes]:
     """The export zip in an anonymous temporary file, rewound for reading (the caller closes it)."""
-    target = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller
-    try:
-        community_export_write(target, community=community)
-    except BaseException:
-        target.close()
-        raise
-    target.seek(0)
-    return target
+    return bundle_file(lambda target: community_export_write(target, community=community))

@@ -167,3 +167,15 @@ def bundle_write(
     finally:
         for spool in csvs.values():
             spool.close()
+
+
+def bundle_file(write: Callable[[IO[bytes]], None]) -> IO[bytes]:
+    """What `write` writes, in an anonymous temporary file rewound for reading (the caller closes it)."""
+    target = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller
+    try:
+        write(target)
+    except BaseException:
+        target.close()
+        raise
+    target.seek(0)
+    return target

@@ -7,7 +7,6 @@ name someone who chose to stay anonymous (anonymous feedback); what they wrote i
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -17,7 +16,7 @@ from django.utils import timezone
 
 from peerpact.accounts.models import User
 from peerpact.accounts.portability import model_or_none
-from peerpact.lib.datazip import File, Table, bundle_write
+from peerpact.lib.datazip import File, Table, bundle_file, bundle_write
 
 FORMAT_VERSION = 1
 # Rows fetched per round trip (on PostgreSQL a server-side cursor): memory stays flat at any size.
@@ -537,11 +536,4 @@ def member_export_write(target: IO[bytes], *, user: User) -> None:
 
 def member_export_file(*, user: User) -> IO[bytes]:
     """The member's zip in an anonymous temporary file, rewound for reading (the caller closes it)."""
-    target = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller
-    try:
-        member_export_write(target, user=user)
-    except BaseException:
-        target.close()
-        raise
-    target.seek(0)
-    return target
+    return bundle_file(lambda target: member_export_write(target, user=user))

@@ -143,19 +143,18 @@ def test_a_crashed_workers_lease_expires_and_another_worker_delivers(bob):
     assert Message.objects.get(pk=message.pk).sent_at == NOW + outbox.LEASE + timedelta(seconds=1)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_competing_workers_send_exactly_one_email(bob):
-    messages = [enqueue(bob, key=f"race{i}") for i in range(40)]
+def deliver_in_two_racing_workers() -> list[BaseException]:
+    """Two threads with their own connections deliver batches until nothing is due; what they raised."""
     barrier = threading.Barrier(2)
-    errors = []
+    errors: list[BaseException] = []
 
-    def work():
+    def work() -> None:
         try:
             barrier.wait()
             for _ in range(100):  # bounded: a claiming bug must fail the test, not hang it
                 if not outbox.outbox_deliver_batch(now=NOW):
                     break
-        except BaseException as exc:  # collected and asserted below
+        except BaseException as exc:  # collected and returned
             errors.append(exc)
         finally:
             close_old_connections()
@@ -166,7 +165,13 @@ def test_two_competing_workers_send_exactly_one_email(bob):
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert errors == []
+    return errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_competing_workers_send_exactly_one_email(bob):
+    messages = [enqueue(bob, key=f"race{i}") for i in range(40)]
+    assert deliver_in_two_racing_workers() == []
     assert sorted(m.extra_headers["Message-ID"] for m in mail.outbox) == sorted(
         outbox.message_id(m) for m in messages
     )
@@ -218,27 +223,7 @@ def test_two_competing_workers_deliver_a_mixed_outbox_exactly_once(bob, alice):
     emails = [enqueue(bob, key=f"race-email{i}") for i in range(40)]
     for i in range(200):
         enqueue(alice, key=f"race-inapp{i}", channel=Channel.INAPP)
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def work():
-        try:
-            barrier.wait()
-            for _ in range(100):
-                if not outbox.outbox_deliver_batch(now=NOW):
-                    break
-        except BaseException as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    assert deliver_in_two_racing_workers() == []
     assert sorted(m.extra_headers["Message-ID"] for m in mail.outbox) == sorted(
         outbox.message_id(m) for m in emails
     )
